@@ -1,0 +1,4 @@
+"""sortition: fair, verifiable stratified selection of citizens' panels.
+
+numpy and scipy only; never imports Flask or agora.
+"""
