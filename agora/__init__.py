@@ -1,0 +1,43 @@
+"""Agora: participatory democracy for cities. ``create_app`` builds the Flask application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+__version__ = "0.1.0"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, instance ``config.py``, environment, then ``config`` (tests)."""
+    from agora import accounts, admin, census, main, web
+    from agora.config import load_config
+    from agora.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PACKAGE_DIR.parent / "templates"),
+        static_folder="static",
+    )
+    load_config(app, config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale, default_translation_directories="translations")
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    web.init_app(app)
+    for feature in (main, accounts, census, admin):
+        app.register_blueprint(feature.bp)
+
+    from agora import cli
+
+    cli.init_app(app)
+    return app

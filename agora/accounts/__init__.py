@@ -1,0 +1,5 @@
+"""Accounts: registration, login, passwords, language and account deletion."""
+
+from agora.accounts.views import bp
+
+__all__ = ["bp"]

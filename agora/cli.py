@@ -1,0 +1,161 @@
+"""The ``agora`` command line. Every command calls the same services as the web views."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from agora.db import unit_of_work
+
+
+def _create_app() -> Flask:
+    from agora import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, help="Agora: participatory democracy for cities.")
+def main() -> None:
+    """Entry point of the ``agora`` console script."""
+
+
+def ensure_instance_config(app_instance_path: str) -> Path:
+    """Write ``instance/config.py`` with a random SECRET_KEY if there is none yet."""
+    folder = Path(app_instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "config.py"
+    if not path.exists():
+        path.write_text(
+            "# Written by `agora init`: keep it secret, keep it out of version control.\n"
+            f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n",
+            encoding="utf-8",
+        )
+        path.chmod(0o600)
+    return path
+
+
+@main.command("init", with_appcontext=False)
+def init_command() -> None:
+    """Create the instance folder with a random secret key, and migrate the database."""
+    app = _bootstrap_app({})
+    click.echo(f"Instance folder: {app.instance_path}")
+    click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}")
+
+
+def _bootstrap_app(overrides: dict) -> Flask:
+    from flask_migrate import upgrade
+
+    from agora import create_app
+
+    probe = Flask("agora", instance_relative_config=True)
+    ensure_instance_config(probe.instance_path)
+    app = create_app(overrides)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@main.command("demo", with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and exit.")
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Set up a demo city on the local database and serve it (development mode)."""
+    from agora import demo
+
+    app = _bootstrap_app({"ENV": "development"})
+    with app.app_context():
+        with unit_of_work():
+            created = demo.seed()
+        click.echo("Demo data created." if created else "Demo data already present.")
+        click.echo(demo.describe())
+    if not no_serve:
+        from werkzeug.serving import run_simple
+
+        click.echo(f"\nAgora is running on http://{host}:{port}/  (Ctrl+C to stop)")
+
+        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Add the demo city to the current database if it is empty."""
+    from agora import demo
+
+    with unit_of_work():
+        created = demo.seed()
+    click.echo("Demo data created." if created else "Demo data already present.")
+
+
+users = click.Group("users", help="Manage accounts.")
+
+
+@users.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", "display_name", default="", help="Name shown to others.")
+@click.password_option()
+@with_appcontext
+def create_admin_command(email: str, display_name: str, password: str) -> None:
+    """Create an administrator (or make an existing account one)."""
+    from agora.accounts import services
+    from agora.errors import AgoraError
+
+    try:
+        with unit_of_work():
+            user = services.create_admin(email=email, display_name=display_name, password=password)
+    except AgoraError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"{user.email} is an administrator.")
+
+
+audit_group = click.Group("audit", help="The audit log.")
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify_command() -> None:
+    """Check the hash chain of the audit log; exit 1 if it was tampered with."""
+    from agora.audit import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        click.echo(f"audit log intact: {report.entries} entries")
+        return
+    click.echo(f"audit log TAMPERED at entry {report.first_bad_id}: {report.reason}", err=True)
+    sys.exit(1)
+
+
+census_group = click.Group("census", help="The census register.")
+
+
+@census_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def census_import_command(path: Path) -> None:
+    """Import a census CSV (all or nothing); lists every bad row."""
+    from agora.census import services
+    from agora.errors import AgoraError
+
+    try:
+        with unit_of_work():
+            report = services.import_census("cli", path.read_bytes(), filename=path.name)
+    except services.CensusFileError as error:
+        for row in error.errors:
+            click.echo(f"{path.name}:{row.line}: {row.column or '-'}: {row.message} ({row.value!r})", err=True)
+        raise click.ClickException(error.message) from error
+    except AgoraError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"imported {report.rows} rows: {report.added} added, {report.updated} updated, "
+               f"{report.unchanged} unchanged; new districts: {', '.join(report.districts_added) or 'none'}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the app's commands: ``agora <command>`` and ``flask --app agora <command>`` both see them."""
+    for command in (seed_demo_command, users, audit_group, census_group):
+        app.cli.add_command(command)

@@ -1,0 +1,102 @@
+"""Configuration: built-in defaults, then instance ``config.py``, then the environment, then a mapping.
+
+Environment: ``DATABASE_URL``, ``SECRET_KEY`` and every ``AGORA_<NAME>`` (read as ``<NAME>``,
+JSON-decoded where possible, so ``AGORA_MIN_AGE=18`` is the number 18).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 (refused outside development)
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "production",  # "development" relaxes the secret and cookie rules; AGORA_ENV sets it
+    "SECRET_KEY": None,
+    "SQLALCHEMY_DATABASE_URI": None,  # default: sqlite file in the instance folder
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "LANGUAGES": ["en", "nl", "fr", "es"],
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
+    "CITY_NAME": "Agora City",
+    "MIN_AGE": 16,
+    "CENSUS_HASH_KEY": None,  # key for document-number hashes; defaults to one derived from SECRET_KEY
+    "CENSUS_MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    "PASSWORD_MIN_LENGTH": 10,
+    "TOKEN_MAX_AGE_SECONDS": 2 * 3600,  # password reset
+    "CONFIRM_MAX_AGE_SECONDS": 7 * 24 * 3600,  # e-mail confirmation
+    "MAIL_SERVER": None,  # SMTP host; without it mail goes to the log and the outbox table
+    "MAIL_PORT": 587,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": True,
+    "MAIL_SENDER": "agora@localhost",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_LOGIN": "10 per minute;50 per hour",
+    "RATELIMIT_REGISTER": "5 per minute;20 per hour",
+    "RATELIMIT_SENSITIVE": "5 per minute;30 per hour",  # verification, password reset
+    "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": None,  # None: True in production, False in development
+    "REMEMBER_COOKIE_SECURE": None,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
+    "PAGE_SIZE": 25,
+}
+
+
+def normalise_database_url(url: str) -> str:
+    # Heroku-style URLs say postgres://; SQLAlchemy wants a driver name.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    app.config.from_prefixed_env("AGORA")
+    if overrides:
+        app.config.from_mapping(overrides)
+        if "DATABASE_URL" in overrides:
+            app.config["SQLALCHEMY_DATABASE_URI"] = overrides["DATABASE_URL"]
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri:
+        os.makedirs(app.instance_path, exist_ok=True)
+        uri = "sqlite:///" + os.path.join(app.instance_path, "agora.sqlite")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
+
+    development = app.config["ENV"] == "development" or app.debug or app.testing
+    if not app.config["SECRET_KEY"] and development:
+        app.config["SECRET_KEY"] = DEV_SECRET
+    _check_secret(app, development)
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config[key] is None:
+            app.config[key] = not development
+
+
+def _check_secret(app: Flask, development: bool) -> None:
+    secret = app.config["SECRET_KEY"]
+    if development:
+        return
+    if not secret or secret == DEV_SECRET or len(str(secret)) < 32:
+        raise RuntimeError(
+            "Agora refuses to start in production without a strong SECRET_KEY (32+ characters, "
+            "not the development one). Set SECRET_KEY in the environment, or run `agora init` "
+            "to write a random one into the instance folder's config.py."
+        )

@@ -1,0 +1,74 @@
+"""A small demo city: districts, a census register, one account per role and sample content."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from agora.accounts import services as accounts
+from agora.accounts.models import User
+from agora.census import services as census
+from agora.census.models import CensusEntry
+from agora.db import db, utcnow
+from agora.permissions import Role
+
+DEMO_PASSWORD = "agora-demo-2026"  # noqa: S105 (published demo logins, development only)
+DISTRICTS = ["Centrum", "Heverlee", "Kessel-Lo", "Wilsele", "Wijgmaal"]
+POSTAL = {"Centrum": "3000", "Heverlee": "3001", "Kessel-Lo": "3010", "Wilsele": "3012", "Wijgmaal": "3018"}
+# (e-mail, name, staff role, census document number or None)
+ACCOUNTS = [
+    ("admin@agora.example", "Ada Admin", Role.ADMIN, None),
+    ("clerk@agora.example", "Claire Clerk", Role.CLERK, None),
+    ("moderator@agora.example", "Mo Moderator", Role.MODERATOR, None),
+    ("resident@agora.example", "Rita Resident", None, "DEMO0001"),
+    ("newcomer@agora.example", "Noah Newcomer", None, None),
+]
+# A census entry left free so a visitor can try verification with the newcomer account.
+TRY_DOCUMENT, TRY_BIRTH, TRY_POSTAL = "DEMO0002", date(1990, 5, 17), "3010"
+
+
+def demo_census_csv(n: int = 400, seed: int = 3010) -> str:
+    """A synthetic census register; entries 1 and 2 are the documented demo residents."""
+    rng = np.random.default_rng(seed)
+    lines = ["document_number,date_of_birth,postal_code,district",
+             "DEMO0001,1985-03-02,3010,Kessel-Lo", f"{TRY_DOCUMENT},{TRY_BIRTH.isoformat()},{TRY_POSTAL},Kessel-Lo"]
+    weights = np.array([0.18, 0.26, 0.3, 0.16, 0.1])
+    for i in range(3, n + 1):
+        district = DISTRICTS[rng.choice(len(DISTRICTS), p=weights)]
+        born = date(int(rng.integers(1935, 2009)), int(rng.integers(1, 13)), int(rng.integers(1, 29)))
+        lines.append(f"DEMO{i:04d},{born.isoformat()},{POSTAL[district]},{district}")
+    return "\n".join(lines) + "\n"
+
+
+def seed() -> bool:
+    """Create the demo city in an empty database. Returns False if there are accounts already."""
+    if db.session.scalar(select(func.count()).select_from(User)):
+        return False
+    census.import_census("demo", demo_census_csv(), filename="demo-census.csv")
+    for email, name, role, document in ACCOUNTS:
+        user = User(email=email, display_name=name, password_hash="", email_confirmed_at=utcnow())
+        user.password_hash = generate_password_hash(DEMO_PASSWORD)
+        db.session.add(user)
+        db.session.flush()
+        if role is not None:
+            accounts.grant_role("demo", user, role)
+        if document is not None:
+            entry = db.session.scalar(
+                select(CensusEntry).where(CensusEntry.document_hash == census.hash_document(document)))
+            census.verify_residency(user, document_number=document, date_of_birth=entry.date_of_birth,
+                                    postal_code=entry.postal_code)
+    db.session.flush()
+    return True
+
+
+def describe() -> str:
+    rows = [f"  {email:<26} {DEMO_PASSWORD}   ({role.value if role else 'resident'}"
+            f"{', verified' if document else ''})" for email, _n, role, document in ACCOUNTS]
+    return "\n".join([
+        "Demo logins (e-mail, password):", *rows,
+        f"To try residency verification, log in as newcomer@agora.example and enter document "
+        f"{TRY_DOCUMENT}, born {TRY_BIRTH.isoformat()}, postal code {TRY_POSTAL}.",
+    ])

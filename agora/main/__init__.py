@@ -1,0 +1,5 @@
+"""Home page and site-wide actions (language)."""
+
+from agora.main.views import bp
+
+__all__ = ["bp"]

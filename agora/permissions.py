@@ -1,0 +1,64 @@
+"""Roles, permissions and the one policy every service asks.
+
+Services call :func:`require` first thing; templates call :func:`can` only to show or hide
+buttons. Permission names read ``<scope>:<resource>:<action>``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import gettext as _
+
+from agora.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from agora.accounts.models import User
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"  # any registered account
+    VERIFIED = "verified"  # residency verified against the census (derived, never assigned)
+    CLERK = "clerk"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+# Roles an administrator may grant; "verified" comes only from the census.
+ASSIGNABLE_ROLES = (Role.CLERK, Role.MODERATOR, Role.ADMIN)
+
+
+class Permission(StrEnum):
+    ACCOUNT_RESIDENCY_VERIFY = "accounts:residency:verify"
+    ADMIN_AUDIT_VIEW = "admin:audit:view"
+    ADMIN_ROLES_MANAGE = "admin:roles:manage"
+    ADMIN_USERS_VIEW = "admin:users:view"
+    CENSUS_REGISTER_IMPORT = "census:register:import"
+    CENSUS_REGISTER_VIEW = "census:register:view"
+    PARTICIPATE = "participation:content:create"  # verified residents take part
+
+
+_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.RESIDENT: frozenset({Permission.ACCOUNT_RESIDENCY_VERIFY}),
+    Role.VERIFIED: frozenset({Permission.PARTICIPATE}),
+    Role.CLERK: frozenset({Permission.CENSUS_REGISTER_IMPORT, Permission.CENSUS_REGISTER_VIEW}),
+    Role.MODERATOR: frozenset(),
+    # Administrators hold every staff permission; taking part still needs a verified residency.
+    Role.ADMIN: frozenset(Permission) - {Permission.PARTICIPATE, Permission.ACCOUNT_RESIDENCY_VERIFY},
+}
+
+
+def can(user: User | None, permission: Permission, obj: Any = None) -> bool:  # noqa: ARG001
+    """Whether ``user`` may do ``permission`` (on ``obj``, for resource-scoped rules)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if permission is Permission.ACCOUNT_RESIDENCY_VERIFY and user.is_verified:
+        return False  # already verified: nothing left to verify
+    return any(permission in _GRANTS[role] for role in user.roles)
+
+
+def require(user: User | None, permission: Permission, obj: Any = None) -> None:
+    """Raise :class:`PermissionDenied` unless :func:`can` allows it."""
+    if not can(user, permission, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))

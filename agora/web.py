@@ -1,0 +1,160 @@
+"""Request-cycle wiring shared by all blueprints: locale, login, headers, errors, template helpers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, has_request_context, render_template, request, session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from agora.db import db
+from agora.errors import AgoraError
+from agora.extensions import login_manager
+from agora.permissions import Permission, Role, can
+
+LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français", "es": "Español"}
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def select_locale() -> str | None:
+    if not has_request_context():
+        return None  # CLI and background work: the default locale, or force_locale
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Accept a ``next`` URL only if it stays on this site (no scheme, no host)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from agora.accounts.models import User
+
+    try:
+        raw_id, version = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    # A password change or deletion bumps the version and ends every other session.
+    if user is None or not user.is_active or str(user.session_version) != version:
+        return None
+    return user
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+ROLE_LABELS = {
+    Role.RESIDENT: _l("Resident"),
+    Role.VERIFIED: _l("Verified resident"),
+    Role.CLERK: _l("Clerk"),
+    Role.MODERATOR: _l("Moderator"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("File too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+ERROR_TEXTS = {
+    400: _l("The request could not be understood. Please go back and try again."),
+    403: _l("You do not have permission to see this page or do this action."),
+    404: _l("We could not find the page you asked for. It may have moved or never existed."),
+    405: _l("This page cannot be used that way."),
+    409: _l("This action conflicts with the current state. Please reload the page."),
+    413: _l("The file you sent is larger than we accept."),
+    429: _l("You have made too many attempts in a short time. Please wait a moment and try again."),
+    500: _l("An unexpected error occurred. It has been logged; please try again later."),
+}
+
+
+def render_error(status: int, message: str | None = None):
+    template = f"errors/{status}.html" if status in (400, 403, 404, 429, 500) else "errors/generic.html"
+    return (
+        render_template(
+            template,
+            status=status,
+            title=ERROR_TITLES.get(status, ERROR_TITLES[400]),
+            text=message or ERROR_TEXTS.get(status, ERROR_TEXTS[400]),
+        ),
+        status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    app.after_request(_security_headers)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, _l("The form expired or was sent from elsewhere. Please reload the page and try again."))
+
+    @app.errorhandler(AgoraError)
+    def agora_error(error: AgoraError):
+        db.session.rollback()
+        return render_error(error.status_code, error.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        # Unhandled exceptions arrive here as 500 (outside testing, where they propagate).
+        if (error.code or 500) >= 500:
+            db.session.rollback()
+        return render_error(error.code or 500)
+
+    @app.context_processor
+    def template_helpers():
+        return {
+            "can": lambda permission, obj=None: can(current_user, permission, obj),
+            "Permission": Permission,
+            "current_locale": str(get_locale() or "en"),
+            "language_names": LANGUAGE_NAMES,
+            "city_name": app.config["CITY_NAME"],
+            "role_label": lambda role: ROLE_LABELS[Role(role)],
+        }
+
+    app.jinja_env.add_extension("jinja2.ext.do")
