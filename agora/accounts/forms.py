@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-LANGUAGE_CHOICES = [("en", "English"), ("nl", "Nederlands"), ("fr", "Français"), ("es", "Español")]
+LANGUAGE_CHOICES = [SelectChoice(code, name, render_kw={"lang": code}) for code, name in
+                    [("en", "English"), ("nl", "Nederlands"), ("fr", "Français"), ("es", "Español")]]
 
 
 class RegisterForm(FlaskForm):

@@ -171,7 +171,7 @@ def change_password():
         except InvalidInput as error:
             form_error(form, error)
         else:
-            login_user(current_user)  # keep this session: the version changed
+            login_user(current_user._get_current_object())  # keep this session: the version changed
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.settings"))
     return render_template(

@@ -1,0 +1,74 @@
+"""Test helpers: browser-like form posts with CSRF, a login helper, and small factories."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+PASSWORD = "correct horse battery"  # noqa: S105
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, url: str = "/") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    page = client.get(url).get_data(as_text=True)
+    match = _CSRF_RE.search(page)
+    assert match, f"no csrf_token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def post_form(client, url: str, data: dict | None = None, *, follow_redirects: bool = False, **kwargs):
+    """POST like a browser: with the session's CSRF token."""
+    payload = {"csrf_token": csrf_token(client), **(data or {})}
+    return client.post(url, data=payload, follow_redirects=follow_redirects, **kwargs)
+
+
+class Auth:
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        return post_form(self.client, "/account/login", {"email": email, "password": password})
+
+    def logout(self):
+        return post_form(self.client, "/account/logout")
+
+
+
+# --- factories -------------------------------------------------------------------------------
+
+def make_user(email: str = "rita@example.org", *, name: str = "Rita", roles=(), verified: bool = False,
+              confirmed: bool = True, district: str = "Kessel-Lo", locale: str | None = None,
+              born: date = date(1980, 1, 1), document: str | None = None):
+    """A committed account; ``verified`` also adds a census entry and links it."""
+    from werkzeug.security import generate_password_hash
+
+    from agora.accounts.models import User, UserRole
+    from agora.census.models import CensusEntry, District
+    from agora.census.services import hash_document
+    from agora.db import db, utcnow
+
+    user = User(email=email, display_name=name, password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
+                email_confirmed_at=utcnow() if confirmed else None, locale=locale)
+    user.staff_roles = [UserRole(role=str(r)) for r in roles]
+    db.session.add(user)
+    db.session.flush()
+    if verified:
+        place = db.session.query(District).filter_by(name=district).one_or_none() or District(name=district)
+        db.session.add(CensusEntry(document_hash=hash_document(document or f"DOC{user.id:06d}"),
+                                   date_of_birth=born, postal_code="3010", district=place, user_id=user.id,
+                                   verified_at=utcnow()))
+    db.session.commit()
+    return user
+
+
+def add_census_entry(document: str, born: date, postal: str = "3010", district: str = "Kessel-Lo"):
+    from agora.census.models import CensusEntry, District
+    from agora.census.services import hash_document
+    from agora.db import db
+
+    place = db.session.query(District).filter_by(name=district).one_or_none() or District(name=district)
+    entry = CensusEntry(document_hash=hash_document(document), date_of_birth=born, postal_code=postal, district=place)
+    db.session.add(entry)
+    db.session.commit()
+    return entry
