@@ -219,7 +219,7 @@ def verify_residency(user: User, *, document_number: str, date_of_birth: date, p
     if not user.email_confirmed:
         raise PermissionDenied(_("Confirm your e-mail address first: we sent you a link."))
     entry = db.session.scalar(
-        select(CensusEntry).where(CensusEntry.document_hash == hash_document(document_number)).with_for_update()
+        select(CensusEntry).where(CensusEntry.document_hash == hash_document(document_number))
     )
     if (entry is None or entry.date_of_birth != date_of_birth
             or entry.postal_code != normalise_postal_code(postal_code)):
