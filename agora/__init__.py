@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from agora.config import load_config
     from agora.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    # The instance folder holds config.py and the SQLite file; AGORA_INSTANCE_PATH moves it.
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("AGORA_INSTANCE_PATH") or None
     app = Flask(
         __name__,
+        instance_path=instance_path,
         instance_relative_config=True,
         template_folder=str(PACKAGE_DIR.parent / "templates"),
         static_folder="static",

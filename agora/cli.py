@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -52,8 +53,9 @@ def _bootstrap_app(overrides: dict) -> Flask:
 
     from agora import create_app
 
-    probe = Flask("agora", instance_relative_config=True)
-    ensure_instance_config(probe.instance_path)
+    # The same instance folder create_app will use, found before the app exists.
+    instance = os.environ.get("AGORA_INSTANCE_PATH") or Flask("agora", instance_relative_config=True).instance_path
+    ensure_instance_config(instance)
     app = create_app(overrides)
     with app.app_context():
         upgrade()
@@ -155,7 +157,33 @@ def census_import_command(path: Path) -> None:
                f"{report.unchanged} unchanged; new districts: {', '.join(report.districts_added) or 'none'}")
 
 
+translations_group = click.Group("translations", help="Maintain the nl/fr/es message catalogs.")
+
+
+@translations_group.command("update")
+def translations_update_command() -> None:
+    """Extract messages from the code and merge them into each language's .po file."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    pot = root / "agora" / "translations" / "messages.pot"
+    subprocess.run(["pybabel", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
+                    "--sort-output", "--ignore-dirs=.venv instance", "-o", str(pot), "."], cwd=root, check=True)
+    subprocess.run(["pybabel", "update", "-i", str(pot), "-d", str(root / "agora" / "translations"),
+                    "--no-fuzzy-matching", "--ignore-obsolete"], cwd=root, check=True)
+    click.echo("Now translate the empty msgstr entries, then run `agora translations compile`.")
+
+
+@translations_group.command("compile")
+def translations_compile_command() -> None:
+    """Compile the .po files into the .mo files the app reads."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(["pybabel", "compile", "-d", str(root / "agora" / "translations")], check=True)
+
+
 def init_app(app: Flask) -> None:
     """Register the app's commands: ``agora <command>`` and ``flask --app agora <command>`` both see them."""
-    for command in (seed_demo_command, users, audit_group, census_group):
+    for command in (seed_demo_command, users, audit_group, census_group, translations_group):
         app.cli.add_command(command)

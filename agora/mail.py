@@ -26,7 +26,8 @@ def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
     db.session.add(message)
     config = current_app.config
     if config.get("MAIL_SERVER"):
-        smtp = {k: config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_USE_TLS")}
+        keys = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_USE_TLS")
+        smtp = {k: config.get(k) for k in keys}
         db.session().info.setdefault(_PENDING, []).append((smtp, config["MAIL_SENDER"], recipient, subject, body))
     log.info("mail to %s: %s\n%s", recipient, subject, body)
     return message

@@ -132,7 +132,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, _l("The form expired or was sent from elsewhere. Please reload the page and try again."))
+        return render_error(
+            400, _l("The form expired or was sent from elsewhere. Please reload the page and try again."))
 
     @app.errorhandler(AgoraError)
     def agora_error(error: AgoraError):

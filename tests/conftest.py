@@ -13,12 +13,11 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import Auth
+from helpers import PG_URL, Auth, make_test_app, reset_postgresql_schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # ../shared/refdata beside the repository; AGORA_REFDATA overrides it.
 REFDATA = Path(os.environ.get("AGORA_REFDATA", REPO_ROOT.parent / "shared" / "refdata"))
-PG_URL = os.environ.get("AGORA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 
@@ -28,33 +27,6 @@ def refdata() -> Path:
     if not REFDATA.is_dir():
         pytest.skip(f"reference data not found at {REFDATA} (set AGORA_REFDATA or place ../shared beside the repo)")
     return REFDATA
-
-
-def reset_postgresql_schema(url: str, schema: str = "public") -> None:
-    import sqlalchemy as sa
-
-    from agora.config import normalise_database_url
-
-    engine = sa.create_engine(normalise_database_url(url))
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine.dispose()
-
-
-def make_test_app(url: str, **extra):
-    from agora import create_app
-
-    config = {
-        "TESTING": True,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production",
-        "SERVER_NAME": "localhost",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "MAIL_SERVER": None,
-    }
-    config.update(extra)
-    return create_app(config)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

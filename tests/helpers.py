@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 
 PASSWORD = "correct horse battery"  # noqa: S105
+PG_URL = os.environ.get("AGORA_TEST_DATABASE_URL")
 _CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def reset_postgresql_schema(url: str, schema: str = "public") -> None:
+    import sqlalchemy as sa
+
+    from agora.config import normalise_database_url
+
+    engine = sa.create_engine(normalise_database_url(url))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+def make_test_app(url: str, **extra):
+    import tempfile
+
+    from agora import create_app
+
+    config = {
+        "INSTANCE_PATH": tempfile.mkdtemp(prefix="agora-instance-"),  # never the developer's own
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production",
+        "SERVER_NAME": "localhost",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_SERVER": None,
+    }
+    config.update(extra)
+    return create_app(config)
 
 
 def csrf_token(client, url: str = "/") -> str:
@@ -48,7 +80,9 @@ def make_user(email: str = "rita@example.org", *, name: str = "Rita", roles=(), 
     from agora.census.services import hash_document
     from agora.db import db, utcnow
 
-    user = User(email=email, display_name=name, password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
+    # A cheap hash keeps the suite fast; the app itself hashes with scrypt.
+    cheap_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    user = User(email=email, display_name=name, password_hash=cheap_hash,
                 email_confirmed_at=utcnow() if confirmed else None, locale=locale)
     user.staff_roles = [UserRole(role=str(r)) for r in roles]
     db.session.add(user)

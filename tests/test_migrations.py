@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import PG_URL, make_test_app, reset_postgresql_schema
 from flask_migrate import upgrade
+from helpers import PG_URL, make_test_app, reset_postgresql_schema
 from sqlalchemy import inspect
 
 from agora.db import db

@@ -29,7 +29,7 @@ class User(UserMixin, db.Model):
     staff_roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-    residency: Mapped["CensusEntry | None"] = relationship(  # noqa: F821
+    residency: Mapped[CensusEntry | None] = relationship(  # noqa: F821
         "CensusEntry", back_populates="user", uselist=False, lazy="selectin"
     )
 

@@ -218,7 +218,10 @@ def delete_account(user: User, *, password: str) -> None:
 
 def _count_admins() -> int:
     return db.session.scalar(
-        select(func.count()).select_from(UserRole).join(User).where(UserRole.role == Role.ADMIN, User.deleted_at.is_(None))
+        select(func.count())
+        .select_from(UserRole)
+        .join(User)
+        .where(UserRole.role == Role.ADMIN, User.deleted_at.is_(None))
     )
 
 

@@ -51,7 +51,8 @@ def register():
                     email=form.email.data,
                     display_name=form.display_name.data,
                     password=form.password.data,
-                    locale=session.get("locale") or request.accept_languages.best_match(current_app.config["LANGUAGES"]),
+                    locale=session.get("locale")
+                    or request.accept_languages.best_match(current_app.config["LANGUAGES"]),
                 )
         except InvalidInput as error:
             form_error(form, error)

@@ -95,7 +95,8 @@ def _decode(data: bytes | str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InvalidInput(_("The file is not UTF-8 text (byte %(pos)d). Save it as CSV UTF-8.", pos=error.start + 1)) from error
+        message = _("The file is not UTF-8 text (byte %(pos)d). Save it as CSV UTF-8.", pos=error.start + 1)
+        raise InvalidInput(message) from error
 
 
 def parse_census_csv(data: bytes | str, filename: str) -> list[tuple[int, str, date, str, str]]:
@@ -115,7 +116,8 @@ def parse_census_csv(data: bytes | str, filename: str) -> list[tuple[int, str, d
     if missing:
         raise CensusFileError(
             filename,
-            [RowError(1, c, "", _("Required column %(column)s is missing from the header.", column=c)) for c in missing],
+            [RowError(1, c, "", _("Required column %(column)s is missing from the header.", column=c))
+             for c in missing],
         )
     index = {c: header.index(c) for c in COLUMNS}
     errors: list[RowError] = []
@@ -188,7 +190,8 @@ def import_census(actor: User | str, data: bytes | str, *, filename: str = "cens
             report.districts_added.append(district_name)
         entry = existing.get(doc_hash)
         if entry is None:
-            db.session.add(CensusEntry(document_hash=doc_hash, date_of_birth=born, postal_code=postal, district=district))
+            db.session.add(
+                CensusEntry(document_hash=doc_hash, date_of_birth=born, postal_code=postal, district=district))
             report.added += 1
         elif (entry.date_of_birth, entry.postal_code, entry.district_id) != (born, postal, district.id):
             entry.date_of_birth, entry.postal_code, entry.district = born, postal, district

@@ -181,4 +181,5 @@ def test_concurrent_claims_of_one_entry_verify_exactly_one(app):
         t.join()
     assert outcomes.count("ok") == 1, outcomes
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(CensusEntry).where(CensusEntry.user_id.is_not(None))) == 1
+        claimed = select(func.count()).select_from(CensusEntry).where(CensusEntry.user_id.is_not(None))
+        assert db.session.scalar(claimed) == 1
