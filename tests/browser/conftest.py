@@ -61,3 +61,15 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def assert_accessible(page, where: str = "") -> None:
+    """Run axe-core (WCAG 2.1 A and AA rules) on the page; fail on serious or critical violations."""
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright-python missing")
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+               "resultTypes": ["violations"]}
+    results = axe_module.Axe().run(page, options=options)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    report = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in serious)
+    assert not serious, f"accessibility violations on {where or page.url}:\n{report}"

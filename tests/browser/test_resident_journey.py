@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from conftest import assert_accessible
 from sqlalchemy import select
 
 pytestmark = pytest.mark.browser
@@ -24,7 +25,9 @@ def test_register_verify_switch_to_dutch_and_log_out(live_server, page):
         db.session.commit()
 
     page.goto(base + "/")
+    assert_accessible(page, "home page")
     page.get_by_role("link", name="Register").first.click()
+    assert_accessible(page, "registration form")
     page.get_by_label("Name shown to others").fill("Lotte")
     page.get_by_label("E-mail address").fill("lotte@example.org")
     page.get_by_label("Password", exact=True).fill("a good long passphrase")
@@ -39,6 +42,7 @@ def test_register_verify_switch_to_dutch_and_log_out(live_server, page):
     assert link.startswith(base)  # links in mail point at the site that sent them
     page.goto(link)
     page.get_by_role("heading", name="Verify my residency").wait_for()
+    assert_accessible(page, "verification form")
 
     page.get_by_label("Identity document number").fill("BE 1234567")
     page.get_by_label("Date of birth").fill("1988-04-09")
@@ -49,6 +53,7 @@ def test_register_verify_switch_to_dutch_and_log_out(live_server, page):
     # The language menu switches on change with JavaScript (the button is there without it).
     page.get_by_label("Language").first.select_option("nl")
     page.wait_for_selector('html[lang="nl"]')
+    assert_accessible(page, "home page in Dutch")
     assert page.get_by_role("button", name="Uitloggen").is_visible()
     page.get_by_role("button", name="Uitloggen").click()
     page.get_by_text("Je bent uitgelogd.").wait_for()
