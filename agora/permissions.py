@@ -6,6 +6,7 @@ buttons. Permission names read ``<scope>:<resource>:<action>``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -49,13 +50,37 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
-def can(user: User | None, permission: Permission, obj: Any = None) -> bool:  # noqa: ARG001
-    """Whether ``user`` may do ``permission`` (on ``obj``, for resource-scoped rules)."""
+ObjectRule = Callable[["User", Any], bool]
+_OBJECT_RULES: dict[Permission, ObjectRule] = {}
+
+
+def object_rule(permission: Permission) -> Callable[[ObjectRule], ObjectRule]:
+    """Register the rule that decides ``permission`` on a given object (its owner, its phase...).
+
+    Features declare these next to their services, e.g. "only the author may edit a proposal"::
+
+        @object_rule(Permission.PROPOSAL_EDIT)
+        def _author_edits(user, proposal):
+            return proposal.author_id == user.id
+    """
+
+    def register(rule: ObjectRule) -> ObjectRule:
+        _OBJECT_RULES[permission] = rule
+        return rule
+
+    return register
+
+
+def can(user: User | None, permission: Permission, obj: Any = None) -> bool:
+    """Whether ``user`` may do ``permission``: a role must grant it and, for an object, its rule agree."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if permission is Permission.ACCOUNT_RESIDENCY_VERIFY and user.is_verified:
         return False  # already verified: nothing left to verify
-    return any(permission in _GRANTS[role] for role in user.roles)
+    if not any(permission in _GRANTS[role] for role in user.roles):
+        return False
+    rule = _OBJECT_RULES.get(permission)
+    return rule is None or obj is None or bool(rule(user, obj))
 
 
 def require(user: User | None, permission: Permission, obj: Any = None) -> None:

@@ -124,6 +124,12 @@ def render_error(status: int, message: str | None = None):
     )
 
 
+def _unread_notifications() -> int:
+    from agora.notifications.services import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -156,6 +162,7 @@ def init_app(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "city_name": app.config["CITY_NAME"],
             "role_label": lambda role: ROLE_LABELS[Role(role)],
+            "unread_notifications": _unread_notifications,
         }
 
     app.jinja_env.add_extension("jinja2.ext.do")
