@@ -26,10 +26,14 @@ def check_ranking_rules(
 ) -> None:
     """Validate the ballot-reading options shared by every method."""
     if overvote not in OVERVOTE_RULES:
-        raise RuleError(f"overvote must be one of {', '.join(OVERVOTE_RULES)}, not {overvote!r}", code="bad_overvote")
+        raise RuleError(
+            f"overvote must be one of {', '.join(OVERVOTE_RULES)}, not {overvote!r}", code="bad_overvote"
+        )
     if duplicates not in DUPLICATE_RULES:
-        raise RuleError(f"duplicates must be one of {', '.join(DUPLICATE_RULES)}, not {duplicates!r}",
-                        code="bad_duplicates")
+        raise RuleError(
+            f"duplicates must be one of {', '.join(DUPLICATE_RULES)}, not {duplicates!r}",
+            code="bad_duplicates",
+        )
     if max_skipped is not None and (isinstance(max_skipped, bool) or int(max_skipped) < 0):
         raise RuleError("max_skipped must be None or a non-negative integer", code="bad_max_skipped")
     if max_rankings is not None and (isinstance(max_rankings, bool) or int(max_rankings) < 1):

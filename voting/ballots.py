@@ -196,7 +196,11 @@ class Profile:
                     continue
                 if entry not in index:
                     raise BallotFormatError(
-                        f"unknown candidate {entry!r}", code="unknown_candidate", file=source, line=line, column=col
+                        f"unknown candidate {entry!r}",
+                        code="unknown_candidate",
+                        file=source,
+                        line=line,
+                        column=col,
                     )
                 codes.append(index[entry])
             while codes and codes[-1] == SKIP:
@@ -337,8 +341,9 @@ class Profile:
 
         Examples
         --------
-        >>> Profile.from_rankings([["B", None, {"A", "C"}]]).ranking(0)
-        ['B', None, frozenset({'A', 'C'})]
+        >>> b, skip, group = Profile.from_rankings([["B", None, {"A", "C"}]]).ranking(0)
+        >>> b, skip, sorted(group)
+        ('B', None, ['A', 'C'])
         """
         out: list[object] = []
         for code in self.rows[row]:

@@ -43,7 +43,9 @@ def _read_text(path: str | Path) -> tuple[str, list[str]]:
     except FileNotFoundError:
         raise BallotFormatError("file not found", code="file_not_found", file=str(path)) from None
     except UnicodeDecodeError as exc:
-        raise BallotFormatError(f"not UTF-8 text ({exc.reason})", code="bad_encoding", file=str(path)) from None
+        raise BallotFormatError(
+            f"not UTF-8 text ({exc.reason})", code="bad_encoding", file=str(path)
+        ) from None
     return p.name, text.splitlines()
 
 
@@ -80,12 +82,16 @@ def read_preflib(path: str | Path) -> Profile:
                 try:
                     alt[int(key.split()[-1])] = value
                 except ValueError:
-                    raise BallotFormatError(f"bad header {body!r}", code="bad_header", file=name, line=ln) from None
+                    raise BallotFormatError(
+                        f"bad header {body!r}", code="bad_header", file=name, line=ln
+                    ) from None
             elif key == "NUMBER ALTERNATIVES":
                 try:
                     n_alt = int(value)
                 except ValueError:
-                    raise BallotFormatError(f"bad header {body!r}", code="bad_header", file=name, line=ln) from None
+                    raise BallotFormatError(
+                        f"bad header {body!r}", code="bad_header", file=name, line=ln
+                    ) from None
             elif key == "TITLE":
                 meta["title"] = value
             continue
@@ -96,10 +102,16 @@ def read_preflib(path: str | Path) -> Profile:
             count = int(count_text)
         except ValueError:
             raise BallotFormatError(
-                f"count {count_text.strip()!r} is not an integer", code="bad_count", file=name, line=ln, column=1
+                f"count {count_text.strip()!r} is not an integer",
+                code="bad_count",
+                file=name,
+                line=ln,
+                column=1,
             ) from None
         if count <= 0:
-            raise BallotFormatError(f"count must be positive, got {count}", code="bad_count", file=name, line=ln)
+            raise BallotFormatError(
+                f"count must be positive, got {count}", code="bad_count", file=name, line=ln
+            )
         ranking: list[object] = []
         col = len(count_text) + 2
         rest = order
@@ -126,14 +138,19 @@ def read_preflib(path: str | Path) -> Profile:
                     ranking.append(int(item))
                 except ValueError:
                     raise BallotFormatError(
-                        f"candidate {item.strip()!r} is not a number", code="bad_candidate", file=name, line=ln,
+                        f"candidate {item.strip()!r} is not a number",
+                        code="bad_candidate",
+                        file=name,
+                        line=ln,
                         column=col,
                     ) from None
             col = len(raw) - len(rest) + 1
         for entry in ranking:
             for c in entry if isinstance(entry, frozenset) else (entry,):
                 if c not in alt and (n_alt is None or not 1 <= c <= n_alt):
-                    raise BallotFormatError(f"unknown candidate {c}", code="unknown_candidate", file=name, line=ln)
+                    raise BallotFormatError(
+                        f"unknown candidate {c}", code="unknown_candidate", file=name, line=ln
+                    )
         rankings.append(ranking)
         counts.append(count)
     numbers = sorted(set(alt) | set(range(1, (n_alt or 0) + 1)))
@@ -197,11 +214,19 @@ def read_csv(
                     count = int(text)
                 except ValueError:
                     raise BallotFormatError(
-                        f"count {text!r} is not an integer", code="bad_count", file=name, line=ln, column=j + 1
+                        f"count {text!r} is not an integer",
+                        code="bad_count",
+                        file=name,
+                        line=ln,
+                        column=j + 1,
                     ) from None
                 if count <= 0:
                     raise BallotFormatError(
-                        f"count must be positive, got {count}", code="bad_count", file=name, line=ln, column=j + 1
+                        f"count must be positive, got {count}",
+                        code="bad_count",
+                        file=name,
+                        line=ln,
+                        column=j + 1,
                     )
                 continue
             if not text:
@@ -213,11 +238,16 @@ def read_csv(
             parts = [t.strip() for t in text.split("=")] if "=" in text else [text]
             for part in parts:
                 if not part:
-                    raise BallotFormatError(f"empty name in {text!r}", code="bad_candidate", file=name, line=ln,
-                                            column=j + 1)
+                    raise BallotFormatError(
+                        f"empty name in {text!r}", code="bad_candidate", file=name, line=ln, column=j + 1
+                    )
                 if allowed is not None and part not in allowed:
                     raise BallotFormatError(
-                        f"unknown candidate {part!r}", code="unknown_candidate", file=name, line=ln, column=j + 1
+                        f"unknown candidate {part!r}",
+                        code="unknown_candidate",
+                        file=name,
+                        line=ln,
+                        column=j + 1,
                     )
             conv = [allowed[p] if allowed is not None else p for p in parts]
             ranking.append(frozenset(conv) if len(conv) > 1 else conv[0])
@@ -251,14 +281,18 @@ def read_blt(path: str | Path) -> Profile:
             f"first line must be '<candidates> <seats>', got {head!r}", code="bad_header", file=name, line=ln0
         ) from None
     if n_cand < 1 or seats < 1:
-        raise BallotFormatError("candidates and seats must be positive", code="bad_header", file=name, line=ln0)
+        raise BallotFormatError(
+            "candidates and seats must be positive", code="bad_header", file=name, line=ln0
+        )
     k = 1
     withdrawn: list[int] = []
     if k < len(it) and it[k][1].startswith("-"):
         try:
             withdrawn = [-int(x) for x in it[k][1].split()]
         except ValueError:
-            raise BallotFormatError("bad withdrawn line", code="bad_withdrawn", file=name, line=it[k][0]) from None
+            raise BallotFormatError(
+                "bad withdrawn line", code="bad_withdrawn", file=name, line=it[k][0]
+            ) from None
         k += 1
     rankings: list[list[object]] = []
     counts: list[int] = []
@@ -278,10 +312,13 @@ def read_blt(path: str | Path) -> Profile:
         try:
             weight = int(tokens[0])
         except ValueError:
-            raise BallotFormatError(f"weight {tokens[0]!r} is not an integer", code="bad_count", file=name,
-                                    line=ln, column=1) from None
+            raise BallotFormatError(
+                f"weight {tokens[0]!r} is not an integer", code="bad_count", file=name, line=ln, column=1
+            ) from None
         if weight <= 0:
-            raise BallotFormatError(f"weight must be positive, got {weight}", code="bad_count", file=name, line=ln)
+            raise BallotFormatError(
+                f"weight must be positive, got {weight}", code="bad_count", file=name, line=ln
+            )
         ranking: list[object] = []
         for tok in tokens[1:-1]:
             if tok == "-":
@@ -290,11 +327,17 @@ def read_blt(path: str | Path) -> Profile:
             try:
                 members = [int(t) for t in tok.split("=")]
             except ValueError:
-                raise BallotFormatError(f"bad preference {tok!r}", code="bad_candidate", file=name, line=ln) from None
+                raise BallotFormatError(
+                    f"bad preference {tok!r}", code="bad_candidate", file=name, line=ln
+                ) from None
             for c in members:
                 if not 1 <= c <= n_cand:
-                    raise BallotFormatError(f"candidate {c} out of range 1..{n_cand}", code="unknown_candidate",
-                                            file=name, line=ln)
+                    raise BallotFormatError(
+                        f"candidate {c} out of range 1..{n_cand}",
+                        code="unknown_candidate",
+                        file=name,
+                        line=ln,
+                    )
             ranking.append(frozenset(members) if len(members) > 1 else members[0])
         rankings.append(ranking)
         counts.append(weight)
@@ -307,19 +350,36 @@ def read_blt(path: str | Path) -> Profile:
         try:
             parts = shlex.split(text)
         except ValueError:
-            raise BallotFormatError(f"bad quoted name {text!r}", code="bad_name", file=name, line=ln) from None
+            raise BallotFormatError(
+                f"bad quoted name {text!r}", code="bad_name", file=name, line=ln
+            ) from None
         for part in parts:
             if len(names) < n_cand:
                 names.append(part)
             else:
                 title = part if not title else f"{title} {part}"
     if len(names) < n_cand:
-        raise BallotFormatError(f"{n_cand} candidate names expected, found {len(names)}", code="missing_names",
-                                file=name, line=it[-1][0])
-    named = [[frozenset(names[c - 1] for c in e) if isinstance(e, frozenset) else
-              (None if e is None else names[int(e) - 1]) for e in r] for r in rankings]
+        raise BallotFormatError(
+            f"{n_cand} candidate names expected, found {len(names)}",
+            code="missing_names",
+            file=name,
+            line=it[-1][0],
+        )
+    named = [
+        [
+            frozenset(names[c - 1] for c in e)
+            if isinstance(e, frozenset)
+            else (None if e is None else names[int(e) - 1])
+            for e in r
+        ]
+        for r in rankings
+    ]
     prof = Profile.from_rankings(named, candidates=names, counts=counts, source=name)
-    meta = {"seats": seats, "title": title, "withdrawn": tuple(names[c - 1] for c in withdrawn if 1 <= c <= n_cand)}
+    meta = {
+        "seats": seats,
+        "title": title,
+        "withdrawn": tuple(names[c - 1] for c in withdrawn if 1 <= c <= n_cand),
+    }
     return Profile(prof.candidates, prof.rows, prof.counts, prof.groups, None, name, meta)
 
 

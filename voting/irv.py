@@ -6,7 +6,7 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-from voting._walk import BLANK, EXHAUSTED, Walker
+from voting._walk import BLANK, Walker
 from voting.ballots import Profile
 from voting.errors import RuleError
 from voting.results import INACTIVE_CAUSES, AuditTrail, RankedResult, Round
@@ -170,7 +170,9 @@ def irv(
             }
         active = status == -1
         tally = _sum_by(top[active], counts[active], k)
-        inactive_w = _sum_by(status[(status >= 0) & (status < BLANK)], counts[(status >= 0) & (status < BLANK)], 4)
+        inactive_w = _sum_by(
+            status[(status >= 0) & (status < BLANK)], counts[(status >= 0) & (status < BLANK)], 4
+        )
         inactive = {cause_name: int(inactive_w[i]) for i, cause_name in enumerate(INACTIVE_CAUSES)}
         history.append([int(t) for t in tally])
         if audit:
@@ -213,8 +215,17 @@ def irv(
             elif threshold == "first_round" and len(cont) == 2:
                 best = max(tally[c] for c in cont)
                 tied = [c for c in cont if tally[c] == best]
-                winner = tied[0] if len(tied) == 1 else tb.resolve(
-                    tied, pick="highest", history=history[:-1], round_number=r, purpose="winner", value=best
+                winner = (
+                    tied[0]
+                    if len(tied) == 1
+                    else tb.resolve(
+                        tied,
+                        pick="highest",
+                        history=history[:-1],
+                        round_number=r,
+                        purpose="winner",
+                        value=best,
+                    )
                 )
                 rnd["note"] = "most votes of the last two (first-round threshold not reached)"
             if winner is not None:
@@ -237,8 +248,12 @@ def irv(
         if not losers:
             low = min(pool.values())
             tied = [c for c in pool if pool[c] == low]
-            loser = tied[0] if len(tied) == 1 else tb.resolve(
-                tied, pick="lowest", history=history[:-1], round_number=r, purpose="eliminate", value=low
+            loser = (
+                tied[0]
+                if len(tied) == 1
+                else tb.resolve(
+                    tied, pick="lowest", history=history[:-1], round_number=r, purpose="eliminate", value=low
+                )
             )
             losers = [loser]
             if not rnd["note"]:

@@ -109,7 +109,7 @@ def stv(
     --------
     >>> p = Profile.from_rankings([["A", "B"]] * 6 + [["B"]] * 2 + [["C"]] * 3)
     >>> stv(p, seats=2).winners
-    ('A', 'C')
+    ('A', 'B')
     """
     if rule not in STV_RULES:
         raise RuleError(f"rule must be one of {', '.join(STV_RULES)}, not {rule!r}", code="bad_stv_rule")
@@ -143,10 +143,36 @@ def stv(
         if decimals is None or decimals > 12:
             raise RuleError("Meek STV needs fixed-point decimals between 0 and 12", code="bad_decimals")
         options["meek_tolerance"] = str(meek_tolerance)
-        return _meek(profile, seats, decimals, overvote, max_skipped, duplicates, max_rankings, excluded,
-                     tie_break, rng, meek_tolerance, options)
-    return _gregory(profile, seats, rule, quota, decimals, overvote, max_skipped, duplicates, max_rankings,
-                    excluded, tie_break, rng, audit, options)
+        return _meek(
+            profile,
+            seats,
+            decimals,
+            overvote,
+            max_skipped,
+            duplicates,
+            max_rankings,
+            excluded,
+            tie_break,
+            rng,
+            meek_tolerance,
+            options,
+        )
+    return _gregory(
+        profile,
+        seats,
+        rule,
+        quota,
+        decimals,
+        overvote,
+        max_skipped,
+        duplicates,
+        max_rankings,
+        excluded,
+        tie_break,
+        rng,
+        audit,
+        options,
+    )
 
 
 def _quota_value(valid: Fraction, seats: int, quota: str, decimals: int | None) -> tuple[Fraction, bool]:
@@ -161,15 +187,30 @@ def _quota_value(valid: Fraction, seats: int, quota: str, decimals: int | None) 
     return _trunc(exact, decimals) + Fraction(1, 10**decimals), False
 
 
-def _gregory(profile, seats, rule, quota_rule, decimals, overvote, max_skipped, duplicates, max_rankings,
-             excluded, tie_break, rng, audit, options) -> RankedResult:
+def _gregory(
+    profile,
+    seats,
+    rule,
+    quota_rule,
+    decimals,
+    overvote,
+    max_skipped,
+    duplicates,
+    max_rankings,
+    excluded,
+    tie_break,
+    rng,
+    audit,
+    options,
+) -> RankedResult:
     names = profile.names
     k = profile.n_candidates
     n = profile.n_distinct
     counts = profile.counts
     tb = TieBreaker(tie_break, names, rng)
-    walker = Walker(profile, overvote=overvote, max_skipped=max_skipped, duplicates=duplicates,
-                    max_rankings=max_rankings)
+    walker = Walker(
+        profile, overvote=overvote, max_skipped=max_skipped, duplicates=duplicates, max_rankings=max_rankings
+    )
     hopeful = np.ones(k, dtype=bool)
     for c in _candidate_indices(profile, excluded, "excluded"):
         hopeful[c] = False
@@ -277,7 +318,9 @@ def _gregory(profile, seats, rule, quota_rule, decimals, overvote, max_skipped, 
         reached = [c for c in range(k) if hopeful[c] and reaches(t[c])]
         if not reached:
             return
-        for c in tb.order(reached, t, descending=True, history=history[:-1], round_number=stage, purpose="elect"):
+        for c in tb.order(
+            reached, t, descending=True, history=history[:-1], round_number=stage, purpose="elect"
+        ):
             if len(elected) >= seats:
                 break
             hopeful[c] = False
@@ -293,8 +336,14 @@ def _gregory(profile, seats, rule, quota_rule, decimals, overvote, max_skipped, 
     while len(elected) < seats:
         n_hope = int(hopeful.sum())
         if n_hope + len(elected) <= seats:
-            rest = tb.order([c for c in range(k) if hopeful[c]], t, descending=True, history=history[:-1],
-                            round_number=stage, purpose="elect")
+            rest = tb.order(
+                [c for c in range(k) if hopeful[c]],
+                t,
+                descending=True,
+                history=history[:-1],
+                round_number=stage,
+                purpose="elect",
+            )
             for c in rest:
                 hopeful[c] = False
                 elected.append(c)
@@ -303,8 +352,14 @@ def _gregory(profile, seats, rule, quota_rule, decimals, overvote, max_skipped, 
             break
         if pending:
             surplus_of = {c: t[c] - quota for c in pending}
-            c = tb.order(pending, [surplus_of.get(i, Fraction(0)) for i in range(k)], descending=True,
-                         history=history[:-1], round_number=stage, purpose="surplus")[0]
+            c = tb.order(
+                pending,
+                [surplus_of.get(i, Fraction(0)) for i in range(k)],
+                descending=True,
+                history=history[:-1],
+                round_number=stage,
+                purpose="surplus",
+            )[0]
             pending.remove(c)
             surplus = t[c] - quota
             on_pile = (status == -1) & (top == c)
@@ -339,8 +394,13 @@ def _gregory(profile, seats, rule, quota_rule, decimals, overvote, max_skipped, 
         # exclusion
         low = min(t[c] for c in range(k) if hopeful[c])
         tied = [c for c in range(k) if hopeful[c] and t[c] == low]
-        loser = tied[0] if len(tied) == 1 else tb.resolve(tied, pick="lowest", history=history[:-1],
-                                                         round_number=stage, purpose="eliminate", value=low)
+        loser = (
+            tied[0]
+            if len(tied) == 1
+            else tb.resolve(
+                tied, pick="lowest", history=history[:-1], round_number=stage, purpose="eliminate", value=low
+            )
+        )
         hopeful[loser] = False
         excluded_now.append(loser)
         rnd["eliminated"].append(names[loser])
@@ -361,15 +421,26 @@ def _gregory(profile, seats, rule, quota_rule, decimals, overvote, max_skipped, 
             if len(elected) >= seats:
                 break
     rounds = tuple(
-        Round(number=d["number"], tallies=d["tallies"], threshold=d["threshold"], elected=tuple(d["elected"]),
-              eliminated=tuple(d["eliminated"]), transfers=d["transfers"], inactive=d["inactive"],
-              active=d["active"], note=d["note"], extra=d["extra"])
+        Round(
+            number=d["number"],
+            tallies=d["tallies"],
+            threshold=d["threshold"],
+            elected=tuple(d["elected"]),
+            eliminated=tuple(d["eliminated"]),
+            transfers=d["transfers"],
+            inactive=d["inactive"],
+            active=d["active"],
+            note=d["note"],
+            extra=d["extra"],
+        )
         for d in raw
     )
     options["tie_break"] = list(tb.steps)
     trail = None
     if audit:
-        trail = AuditTrail(np.stack(audit_top, axis=1), np.stack(audit_val, axis=1), profile.ballot_rows, names)
+        trail = AuditTrail(
+            np.stack(audit_top, axis=1), np.stack(audit_val, axis=1), profile.ballot_rows, names
+        )
     return RankedResult(
         method="stv",
         candidates=names,
@@ -389,8 +460,9 @@ def _gregory(profile, seats, rule, quota_rule, decimals, overvote, max_skipped, 
     )
 
 
-def strict_rows(profile: Profile, *, overvote: str, max_skipped: int | None, duplicates: str,
-                max_rankings: int | None) -> np.ndarray:
+def strict_rows(
+    profile: Profile, *, overvote: str, max_skipped: int | None, duplicates: str, max_rankings: int | None
+) -> np.ndarray:
     """Apply static ballot rules once, giving strict rankings padded with ``END`` (for Meek)."""
     rows = profile.rows
     if max_rankings is not None:
@@ -425,14 +497,27 @@ def strict_rows(profile: Profile, *, overvote: str, max_skipped: int | None, dup
     return out[:, :keep]
 
 
-def _meek(profile, seats, decimals, overvote, max_skipped, duplicates, max_rankings, excluded, tie_break, rng,
-          tolerance, options) -> RankedResult:
+def _meek(
+    profile,
+    seats,
+    decimals,
+    overvote,
+    max_skipped,
+    duplicates,
+    max_rankings,
+    excluded,
+    tie_break,
+    rng,
+    tolerance,
+    options,
+) -> RankedResult:
     names = profile.names
     k = profile.n_candidates
     counts = profile.counts
     tb = TieBreaker(tie_break, names, rng)
-    rows = strict_rows(profile, overvote=overvote, max_skipped=max_skipped, duplicates=duplicates,
-                       max_rankings=max_rankings)
+    rows = strict_rows(
+        profile, overvote=overvote, max_skipped=max_skipped, duplicates=duplicates, max_rankings=max_rankings
+    )
     nonblank = rows[:, 0] != END
     blank_ballots = int(counts[~nonblank].sum())
     rows = rows[nonblank]
@@ -485,8 +570,14 @@ def _meek(profile, seats, decimals, overvote, max_skipped, duplicates, max_ranki
             q = (total_units - excess) // (seats + 1) + 1
             reached = [c for c in range(k) if state[c] == 0 and votes[c] >= q]
             if reached:
-                order = tb.order(reached, [Fraction(int(v), scale) for v in votes], descending=True,
-                                 history=history, round_number=stage, purpose="elect")
+                order = tb.order(
+                    reached,
+                    [Fraction(int(v), scale) for v in votes],
+                    descending=True,
+                    history=history,
+                    round_number=stage,
+                    purpose="elect",
+                )
                 for c in order:
                     if len(elected) + len(newly) < seats:
                         state[c] = 1
@@ -520,15 +611,18 @@ def _meek(profile, seats, decimals, overvote, max_skipped, duplicates, max_ranki
             "elected": [names[c] for c in newly],
             "eliminated": [],
             "note": f"{iterations} iteration(s)",
-            "extra": {"keep_factors": {names[c]: Fraction(int(keep[c]), scale) for c in range(k) if state[c] == 1}},
+            "extra": {
+                "keep_factors": {names[c]: Fraction(int(keep[c]), scale) for c in range(k) if state[c] == 1}
+            },
         }
         raw.append(rnd)
         if len(elected) >= seats:
             break
         hope = [c for c in range(k) if state[c] == 0]
         if len(hope) + len(elected) <= seats:
-            order = tb.order(hope, tally, descending=True, history=history[:-1], round_number=stage,
-                             purpose="elect")
+            order = tb.order(
+                hope, tally, descending=True, history=history[:-1], round_number=stage, purpose="elect"
+            )
             for c in order:
                 state[c] = 1
                 elected.append(c)
@@ -539,15 +633,28 @@ def _meek(profile, seats, decimals, overvote, max_skipped, duplicates, max_ranki
             continue
         low = min(tally[c] for c in hope)
         tied = [c for c in hope if tally[c] == low]
-        loser = tied[0] if len(tied) == 1 else tb.resolve(tied, pick="lowest", history=history[:-1],
-                                                         round_number=stage, purpose="eliminate", value=low)
+        loser = (
+            tied[0]
+            if len(tied) == 1
+            else tb.resolve(
+                tied, pick="lowest", history=history[:-1], round_number=stage, purpose="eliminate", value=low
+            )
+        )
         state[loser] = 2
         keep[loser] = 0
         rnd["eliminated"].append(names[loser])
     rounds = tuple(
-        Round(number=d["number"], tallies=d["tallies"], threshold=d["threshold"], elected=tuple(d["elected"]),
-              eliminated=tuple(d["eliminated"]), inactive=d["inactive"], active=d["active"], note=d["note"],
-              extra=d["extra"])
+        Round(
+            number=d["number"],
+            tallies=d["tallies"],
+            threshold=d["threshold"],
+            elected=tuple(d["elected"]),
+            eliminated=tuple(d["eliminated"]),
+            inactive=d["inactive"],
+            active=d["active"],
+            note=d["note"],
+            extra=d["extra"],
+        )
         for d in raw
     )
     options["tie_break"] = list(tb.steps)

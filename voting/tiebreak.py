@@ -69,7 +69,8 @@ class TieBreaker:
         for s in self.steps:
             if s not in TIE_BREAK_STEPS:
                 raise RuleError(
-                    f"unknown tie-break step {s!r}; choose from {', '.join(TIE_BREAK_STEPS)}", code="bad_tie_break"
+                    f"unknown tie-break step {s!r}; choose from {', '.join(TIE_BREAK_STEPS)}",
+                    code="bad_tie_break",
                 )
         self.names = tuple(names)
         gen, self.seed = normalise_rng(rng)
@@ -119,7 +120,9 @@ class TieBreaker:
                 consulted = []
                 for r in order:
                     vals = {c: history[r][c] for c in alive}
-                    consulted.append({"round": r + 1, "totals": {self.names[c]: jsonable(v) for c, v in vals.items()}})
+                    consulted.append(
+                        {"round": r + 1, "totals": {self.names[c]: jsonable(v) for c, v in vals.items()}}
+                    )
                     target = min(vals.values()) if pick == "lowest" else max(vals.values())
                     alive = [c for c in alive if vals[c] == target]
                     if len(alive) == 1:
@@ -131,12 +134,14 @@ class TieBreaker:
             else:  # lot
                 if self.lot_order is None:
                     raise TieBreakError(
-                        f"round {round_number}: tie between {', '.join(self.names[c] for c in alive)} needs a lot, "
-                        "but no seed was given (pass rng=<int>)",
+                        f"round {round_number}: tie between {', '.join(self.names[c] for c in alive)} "
+                        "needs a lot, but no seed was given (pass rng=<int>)",
                         tied=tuple(self.names[c] for c in alive),
                     )
                 rank = {c: i for i, c in enumerate(self.lot_order)}
-                alive = [max(alive, key=rank.__getitem__) if pick == "lowest" else min(alive, key=rank.__getitem__)]
+                alive = [
+                    max(alive, key=rank.__getitem__) if pick == "lowest" else min(alive, key=rank.__getitem__)
+                ]
                 inputs[step] = {"seed": self.seed, "lot_order": [self.names[c] for c in self.lot_order]}
         if len(alive) != 1:
             raise TieBreakError(
@@ -158,6 +163,45 @@ class TieBreaker:
             )
         )
         return chosen
+
+    def priority(self, cands: Sequence[int], *, round_number: int, purpose: str) -> list[int]:
+        """Full priority order of ``cands`` from the rule's ``candidate_order`` or ``lot`` step
+        (highest priority first), recorded as one tie-break; for ordering equal pairs and the like.
+        """
+        for step in self.steps:
+            if step == "candidate_order":
+                order = sorted(int(c) for c in cands)
+                inputs: dict[str, object] = {step: [self.names[c] for c in order]}
+                break
+            if step == "lot":
+                if self.lot_order is None:
+                    raise TieBreakError(
+                        f"round {round_number}: ordering {', '.join(self.names[c] for c in cands)} "
+                        "needs a lot, but no seed was given (pass rng=<int>)",
+                        tied=tuple(self.names[c] for c in cands),
+                    )
+                rank = {c: i for i, c in enumerate(self.lot_order)}
+                order = sorted((int(c) for c in cands), key=rank.__getitem__)
+                inputs = {step: {"seed": self.seed, "lot_order": [self.names[c] for c in self.lot_order]}}
+                break
+        else:
+            raise TieBreakError(
+                f"round {round_number}: {purpose} needs a candidate_order or lot step in the tie-break rule",
+                tied=tuple(self.names[c] for c in cands),
+            )
+        self.records.append(
+            TieBreak(
+                round=round_number,
+                purpose=purpose,
+                tied=tuple(self.names[c] for c in sorted(cands)),
+                value=None,
+                pick="order",
+                steps=(step,),
+                inputs=inputs,
+                chosen=" > ".join(self.names[c] for c in order),
+            )
+        )
+        return order
 
     def order(
         self,
