@@ -16,7 +16,7 @@ from voting._walk import BLANK, Walker, check_ranking_rules
 from voting.ballots import END, OVERVOTE, SKIP, Profile
 from voting.errors import RuleError
 from voting.irv import _candidate_indices, _sum_by
-from voting.results import INACTIVE_CAUSES, AuditTrail, RankedResult, Round
+from voting.results import INACTIVE_CAUSES, AuditTrail, RankedResult, Round, jsonable
 from voting.tiebreak import RngLike, TieBreaker
 
 __all__ = ["STV_RULES", "stv"]
@@ -383,7 +383,7 @@ def _gregory(
             new_ids = {int(v): value_id(_trunc(values[int(v)] * factor, decimals)) for v in np.unique(old_v)}
             vid[idx] = np.array([new_ids[int(v)] for v in old_v], dtype=np.int64) if idx.size else old_v
             transferred[c] = True
-            rnd["note"] += f"; surplus of {names[c]} ({surplus}) transferred next"
+            rnd["note"] += f"; surplus of {names[c]} ({jsonable(surplus)}) transferred next"
             stage += 1
             new, _ = move(idx, stage)
             rnd["transfers"] = {names[c]: flows_subset(idx, new)}
