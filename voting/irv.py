@@ -212,22 +212,20 @@ def irv(
             elif leaders:
                 winner = max(leaders, key=lambda c: tally[c])
                 rnd["note"] = f"reached the threshold of {thr}"
-            elif threshold == "first_round" and len(cont) == 2:
+            elif len(cont) == 2:
+                # Two left and neither has the threshold: a tie (or, with a first-round
+                # threshold, too many exhausted ballots). The one with more votes wins; a tie is
+                # broken by the announced rule in this round rather than by an elimination.
                 best = max(tally[c] for c in cont)
                 tied = [c for c in cont if tally[c] == best]
                 winner = (
                     tied[0]
                     if len(tied) == 1
                     else tb.resolve(
-                        tied,
-                        pick="highest",
-                        history=history[:-1],
-                        round_number=r,
-                        purpose="winner",
-                        value=best,
+                        tied, pick="highest", history=history[:-1], round_number=r, purpose="winner", value=best
                     )
                 )
-                rnd["note"] = "most votes of the last two (first-round threshold not reached)"
+                rnd["note"] = "most votes of the last two" if len(tied) == 1 else "last two tied; tie broken"
             if winner is not None:
                 rnd["elected"] = (names[winner],)
                 if not (continue_until_two and len(cont) > 2):
