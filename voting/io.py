@@ -79,6 +79,8 @@ def read_preflib(path: str | Path) -> Profile:
             key = key.strip().upper()
             value = value.strip()
             if key.startswith("ALTERNATIVE NAME"):
+                if len(value) >= 2 and value[0] == value[-1] == '"':
+                    value = value[1:-1]
                 try:
                     alt[int(key.split()[-1])] = value
                 except ValueError:

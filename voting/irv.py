@@ -222,7 +222,12 @@ def irv(
                     tied[0]
                     if len(tied) == 1
                     else tb.resolve(
-                        tied, pick="highest", history=history[:-1], round_number=r, purpose="winner", value=best
+                        tied,
+                        pick="highest",
+                        history=history[:-1],
+                        round_number=r,
+                        purpose="winner",
+                        value=best,
                     )
                 )
                 rnd["note"] = "most votes of the last two" if len(tied) == 1 else "last two tied; tie broken"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -128,14 +128,16 @@ def _cdf_rankings(path: Path, alias: dict[str, str], max_rank: int | None) -> li
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(folder: Path) -> tuple[dict, Profile, list[dict]]:
     """(config, profile, expected reports) of one fixture folder; expected may hold several."""
     config_path = next(folder.glob("*_config.json"))
     config = json.loads(config_path.read_text())
     names, alias = _names(config)
     rules = config["rules"]
-    max_rank = None if str(rules.get("maxRankingsAllowed", "max")) == "max" else int(rules["maxRankingsAllowed"])
+    max_rank = (
+        None if str(rules.get("maxRankingsAllowed", "max")) == "max" else int(rules["maxRankingsAllowed"])
+    )
     rankings: list[list[object]] = []
     for src in config["cvrFileSources"]:
         p = folder / src["filePath"]
@@ -145,9 +147,7 @@ def load(folder: Path) -> tuple[dict, Profile, list[dict]]:
             rankings += _ess_rankings(src, p, alias, max_rank)
         else:
             rankings += _cdf_rankings(p, alias, max_rank)
-    used_uwi = any(
-        e == UWI or (isinstance(e, frozenset) and UWI in e) for r in rankings for e in r
-    )
+    used_uwi = any(e == UWI or (isinstance(e, frozenset) and UWI in e) for r in rankings for e in r)
     cands = names + ([UWI] if used_uwi else [])
     profile = Profile.from_rankings(rankings, candidates=cands)
     expected = [json.loads(p.read_text()) for p in sorted(folder.glob("*_expected_detailed_report.json"))]
