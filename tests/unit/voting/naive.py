@@ -90,8 +90,9 @@ def naive_irv(
             ordered = sorted(tally.values())
             running = 0
             for level in sorted(set(ordered)):
-                if running < level and running > 0:
-                    losers = [c for c in tally if tally[c] < level]
+                below = [c for c in tally if tally[c] < level]
+                if running < level and below:
+                    losers = below
                 running += level * ordered.count(level)
             if len(losers) < 2:
                 losers = []
