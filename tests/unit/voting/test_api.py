@@ -34,14 +34,16 @@ def test_in_memory_ballots_with_ids_and_groups():
     ballots = [[10, 20], [20], [{20, 30}, 10], [30, None, 10], [OVERVOTE_MARK, 20]]
     p = Profile.from_rankings(ballots, candidates=[10, 20, 30])
     assert p.names == ("10", "20", "30")
-    assert p.n_ballots == 5 and p.n_distinct == 5
+    assert p.n_ballots == 5
+    assert p.n_distinct == 5
     r = irv(p, overvote="skip_to_next")
     assert sum(r.rounds[0].tallies.values()) == 5
 
 
 def test_aggregation_counts_distinct_rankings():
     p = Profile.from_rankings([["A", "B"]] * 1000 + [["B"]] * 500, candidates=["A", "B"])
-    assert p.n_distinct == 2 and p.n_ballots == 1500
+    assert p.n_distinct == 2
+    assert p.n_ballots == 1500
     assert p.counts.dtype == np.int64
 
 
@@ -53,10 +55,13 @@ def test_tie_for_last_needs_seed_for_a_lot():
     r = irv(p, rng=11)
     assert len(r.tie_breaks) == 1
     t = r.tie_breaks[0]
-    assert t.purpose == "eliminate" and set(t.tied) == {"C", "D"} and t.value == 1
+    assert t.purpose == "eliminate"
+    assert set(t.tied) == {"C", "D"}
+    assert t.value == 1
     assert t.steps == ("previous_rounds", "lot")
     assert t.inputs["lot"]["seed"] == 11
-    assert r.lot_order is not None and r.seed == 11
+    assert r.lot_order is not None
+    assert r.seed == 11
     eliminated = r.rounds[0].eliminated[0]
     # the lot order decides: the tied candidate drawn later is eliminated
     assert r.lot_order.index(eliminated) > r.lot_order.index(({"C", "D"} - {eliminated}).pop())

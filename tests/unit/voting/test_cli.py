@@ -47,7 +47,8 @@ def test_table_for_stv_from_blt_uses_header_seats(capsys):
     )
     assert code == 0
     assert "Method: stv (scottish, 2 seats)" in out
-    assert "Round 1" in out and "Winners:" in out
+    assert "Round 1" in out
+    assert "Winners:" in out
     assert "Dee" not in out.split("Winners:")[1]  # withdrawn in the BLT file
 
 
@@ -56,7 +57,8 @@ def test_single_round_methods(capsys, method):
     code, out, _ = run(capsys, str(DATA / "small.csv"), "--method", method, "--json", "--seed", "3")
     assert code == 0
     d = json.loads(out)
-    assert len(d["winners"]) == 1 and len(d["rounds"]) == 1
+    assert len(d["winners"]) == 1
+    assert len(d["rounds"]) == 1
     assert "pairwise" in d["details"]
 
 

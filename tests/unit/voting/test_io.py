@@ -25,7 +25,9 @@ def test_csv_with_counts_skips_and_overvotes():
 
 def test_csv_without_header_keeps_each_ballot_for_the_audit():
     p = read_csv(DATA / "plain.csv")
-    assert p.n_ballots == 5 and p.ballot_rows is not None and len(p.ballot_rows) == 5
+    assert p.n_ballots == 5
+    assert p.ballot_rows is not None
+    assert len(p.ballot_rows) == 5
     r = irv(p, audit=True)
     assert r.audit.ballot(0)[0] == "Ada"
     assert r.audit.ballot(1)[0] == "Bo"
@@ -35,7 +37,8 @@ def test_csv_announced_candidates_reject_unknown_names():
     with pytest.raises(BallotFormatError) as exc:
         read_csv(DATA / "plain.csv", candidates=["Ada", "Bo"])
     assert exc.value.code == "unknown_candidate"
-    assert exc.value.line == 3 and exc.value.column == 1
+    assert exc.value.line == 3
+    assert exc.value.column == 1
     assert "plain.csv, line 3, column 1" in str(exc.value)
 
 

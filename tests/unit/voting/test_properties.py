@@ -73,7 +73,7 @@ def test_irv_round_totals_plus_inactive_equal_ballots(data, rules):
         assert sum(rnd.tallies.values()) + sum(rnd.inactive.values()) == counted
         assert rnd.active == sum(rnd.tallies.values())
     # inactive ballots never come back
-    for a, b in zip(r.rounds, r.rounds[1:]):
+    for a, b in zip(r.rounds, r.rounds[1:], strict=False):
         assert all(b.inactive[c] >= a.inactive[c] for c in a.inactive)
 
 
