@@ -1,0 +1,144 @@
+"""RCTab fixtures: our IRV under each fixture's config against RCTab's expected reports.
+
+Every round is compared: each candidate's tally, the threshold, inactive ballots by cause and
+who was eliminated or elected. Fixtures whose ties RCTab breaks with Java's random generator
+are compared on everything the random draw does not decide.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import rctab_support as rs
+
+from voting import irv
+
+CAUSE = {
+    "exhaustedChoices": "exhausted_choices",
+    "overvotes": "overvote",
+    "skippedRankings": "skipped_rankings",
+    "repeatedRankings": "repeated_ranking",
+}
+
+EXACT = [
+    "2013_minneapolis_mayor",
+    "2017_minneapolis_mayor",
+    "exhaust_if_multiple_continuing",
+    "skip_to_next_test",
+    "test_set_0_skipped_first_choice",
+    "test_set_1_exhaust_at_overvote",
+    "test_set_2_overvote_skip_to_next",
+    "test_set_3_skipped_choice_exhaust",
+    "test_set_4_skipped_choice_next",
+    "test_set_5_two_skipped_choice_exhaust",
+    "test_set_6_duplicate_exhaust",
+    "test_set_7_duplicate_skip_to_next",
+    "tiebreak_use_permutation_in_config_test",
+]
+
+
+@pytest.fixture(scope="module")
+def rctab(refdata):
+    return refdata / "ranked" / "rctab"
+
+
+def overall_report(expected):
+    return next(e for e in expected if "precinct" not in e["config"].get("contest", "").lower())
+
+
+def compare_rounds(result, report, *, upto=None):
+    theirs = report["results"][:upto]
+    ours = result.rounds[:upto]
+    assert len(ours) == len(theirs)
+    for mine, exp in zip(ours, theirs, strict=True):
+        tally = {k: str(v) for k, v in mine.tallies.items() if k in exp["tally"] or v}
+        assert tally == exp["tally"], f"round {mine.number}"
+        assert Fraction(str(mine.threshold)) == Fraction(exp["threshold"]), f"round {mine.number}"
+        inactive = {CAUSE[k]: int(v) for k, v in exp["inactiveBallots"].items()}
+        assert dict(mine.inactive) == inactive, f"round {mine.number}"
+        eliminated = sorted(x["eliminated"] for x in exp["tallyResults"] if "eliminated" in x)
+        elected = sorted(x["elected"] for x in exp["tallyResults"] if "elected" in x)
+        assert sorted(mine.eliminated) == eliminated, f"round {mine.number}"
+        assert sorted(mine.elected) == elected, f"round {mine.number}"
+        for x in exp["tallyResults"]:
+            if "eliminated" in x and x["transfers"]:
+                moved = {k: str(v) for k, v in mine.transfers[x["eliminated"]].items()}
+                assert moved == x["transfers"], f"round {mine.number} transfers"
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_rctab_fixture_every_round(rctab, name):
+    config, profile, expected = rs.load(rctab / name)
+    report = overall_report(expected)
+    # rng only feeds a lot; where RCTab would draw at random these fixtures have no tie
+    result = irv(profile, **rs.irv_options(config, profile), rng=0)
+    compare_rounds(result, report)
+    assert int(report["summary"]["totalNumBallots"]) == profile.n_ballots
+    assert report["summary"]["undervotes"] == result.blank_ballots
+
+
+def test_minneapolis_2013_mayor_headline_figures(rctab):
+    config, profile, _ = rs.load(rctab / "2013_minneapolis_mayor")
+    r = irv(profile, **rs.irv_options(config, profile))
+    assert profile.n_ballots == 80101
+    assert len(r.rounds) == 33
+    assert (r.rounds[0].tallies["BETSY HODGES"], r.rounds[0].tallies["MARK ANDREW"]) == (28951, 19621)
+    assert dict(r.rounds[-1].tallies) == {"BETSY HODGES": 38852, "MARK ANDREW": 24942}
+    assert r.rounds[-1].threshold == 31898
+
+
+def test_minneapolis_2017_mayor_headline_figures(rctab):
+    config, profile, _ = rs.load(rctab / "2017_minneapolis_mayor")
+    r = irv(profile, **rs.irv_options(config, profile))
+    first = r.rounds[0].tallies
+    assert (first["Jacob Frey"], first["Tom Hoch"], first["Betsy Hodges"], first["Raymond Dehn"]) == (
+        26104,
+        20122,
+        18905,
+        18100,
+    )
+    assert dict(r.rounds[-1].tallies) == {"Jacob Frey": 46704, "Raymond Dehn": 34970}
+    assert r.rounds[-1].threshold == 40838
+    assert len(r.rounds) == 6
+    assert r.rounds[0].eliminated == (rs.UWI,)  # undeclared write-ins go alone in round 1
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tiebreak_previous_round_counts_then_random_test",
+        "tiebreak_seed_test",
+        "tiebreak_generate_permutation_test",
+    ],
+)
+def test_rctab_random_tie_fixtures_up_to_the_draw(rctab, name):
+    """RCTab draws with java.util.Random; our lot is numpy's. Rounds before the first draw must
+    agree, and every draw must be recorded with its inputs."""
+    config, profile, expected = rs.load(rctab / name)
+    report = overall_report(expected)
+    r = irv(profile, **rs.irv_options(config, profile), rng=2024)
+    assert r.tie_breaks, "a tie-break was expected"
+    first_tie = r.tie_breaks[0].round
+    compare_rounds(r, report, upto=first_tie - 1)
+    for t in r.tie_breaks:
+        assert t.chosen in t.tied
+        assert set(t.steps) <= set(t.inputs)
+        if "lot" in t.steps:
+            assert t.inputs["lot"]["seed"] == 2024
+            assert sorted(t.inputs["lot"]["lot_order"]) == sorted(profile.names)
+
+
+def test_continue_until_two_with_batch_elimination(rctab):
+    """RCTab reports the winner's round, then repeats it before eliminating; we decide both in
+    one round. Winner, elimination order and the final two's totals agree."""
+    config, profile, expected = rs.load(rctab / "continue_until_two_with_batch_elimination_test")
+    report = overall_report(expected)
+    r = irv(profile, **rs.irv_options(config, profile))
+    assert r.winners == ("A",)
+    theirs = [
+        sorted(x["eliminated"] for x in rd["tallyResults"] if "eliminated" in x) for rd in report["results"]
+    ]
+    ours = [sorted(rd.eliminated) for rd in r.rounds]
+    assert [e for e in ours if e] == [e for e in theirs if e]
+    assert {k: str(v) for k, v in r.rounds[-1].tallies.items()} == report["results"][-1]["tally"]
