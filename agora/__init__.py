@@ -37,6 +37,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
+    if app.config.get("PROXY_FIX"):
+        # Behind a reverse proxy: trust one hop of X-Forwarded-For/Proto, so rate limits see the client.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     web.init_app(app)
     for feature in (main, accounts, census, admin, notifications):
         app.register_blueprint(feature.bp)

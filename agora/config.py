@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
     "PAGE_SIZE": 25,
+    "PROXY_FIX": False,  # True behind one reverse proxy (X-Forwarded-For/Proto/Host)
 }
 
 

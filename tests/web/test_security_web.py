@@ -142,3 +142,18 @@ def test_error_pages_are_translated(client, lang):
     expected = {"en": "Page not found", "nl": "Pagina niet gevonden", "fr": "Page introuvable",
                 "es": "Página no encontrada"}[lang]
     assert expected in response.get_data(as_text=True)
+
+
+def test_unexpected_errors_show_a_translated_500_without_details(tmp_path):
+    from helpers import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'x.sqlite'}", PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/_explode")
+    def explode():
+        raise RuntimeError("internal-detail-xyz")
+
+    response = app.test_client().get("/_explode", headers={"Accept-Language": "es"})
+    assert response.status_code == 500
+    assert "Algo ha fallado" in response.get_data(as_text=True)
+    assert "internal-detail-xyz" not in response.get_data(as_text=True)
