@@ -19,7 +19,8 @@ def test_clerk_uploads_a_bad_file_and_sees_every_row(app, client):
     with app.app_context():
         make_user("clerk@example.org", roles=[Role.CLERK])
     post_form(client, "/account/login", {"email": "clerk@example.org", "password": "correct horse battery"})
-    bad = b"document_number,date_of_birth,postal_code,district\nA1234567,1980-02-03,3010,Kessel-Lo\nB1,yesterday,3010,X\n"
+    bad = (b"document_number,date_of_birth,postal_code,district\n"
+           b"A1234567,1980-02-03,3010,Kessel-Lo\nB1,yesterday,3010,X\n")
     response = _upload(client, bad)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -33,7 +34,7 @@ def test_clerk_uploads_a_good_file(app, client):
     with app.app_context():
         make_user("clerk@example.org", roles=[Role.CLERK])
     post_form(client, "/account/login", {"email": "clerk@example.org", "password": "correct horse battery"})
-    good = "document_number;date_of_birth;postal_code;district\nA1234567;03/02/1980;3010;Kessel-Lo\n".encode()
+    good = b"document_number;date_of_birth;postal_code;district\nA1234567;03/02/1980;3010;Kessel-Lo\n"
     response = _upload(client, good)
     assert response.status_code == 302
     page = client.get("/census/").get_data(as_text=True)
