@@ -362,10 +362,8 @@ def _voter_values(profile: Profile, selected: Sequence[int], measure: str) -> np
     funded[list(selected)] = True
     gp = profile.group_projects
     contrib = np.where(funded[gp], profile.group_scores_f, 0.0)
-    per_group = np.add.reduceat(contrib, profile.group_ptr[:-1]) if len(gp) else np.zeros(profile.n_groups)
-    # reduceat misreads empty groups: zero them
-    empty = np.diff(profile.group_ptr) == 0
-    per_group[empty] = 0.0
+    group_of_entry = np.repeat(np.arange(profile.n_groups), np.diff(profile.group_ptr))
+    per_group = np.bincount(group_of_entry, weights=contrib, minlength=profile.n_groups)
     if measure == "exclusion":
         return (per_group > 0).astype(np.float64)
     return per_group
