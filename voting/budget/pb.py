@@ -485,10 +485,13 @@ def read_pb(path: str | os.PathLike[str], *, strict: bool = True) -> Election:
 
     Examples
     --------
-    >>> import tempfile, os
-    >>> e = read_pb(os.path.join("tests", "data", "budget", "textbook.pb"))
+    >>> import pathlib, tempfile
+    >>> from voting.budget import make_election
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.pb"
+    >>> write_pb(make_election([("a", 6), ("b", 5)], [["a"], ["a", "b"]], 10), path)
+    >>> e = read_pb(path)
     >>> e.budget, len(e.ballots)
-    (3, 5)
+    (10, 2)
     """
     p = Path(path)
     try:
