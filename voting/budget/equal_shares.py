@@ -30,10 +30,12 @@ Exactness. MES runs in float64 with every decisive comparison checked against a 
 ``1e-9``: which project has the smallest ``rho`` and whether a project is still affordable. The float
 error of a run is below ``1e-12`` relative (each budget goes through at most one subtraction per funded
 project, sums run over at most millions of voters), so a comparison decided by more than the margin is
-decided as exact arithmetic would decide it. When one is closer (an exact tie, say), the run is redone
-from the start in exact rational arithmetic (:class:`fractions.Fraction`) and ties are broken by the
-tie-breaking rule. Whether an outcome fits the budget is decided on exact integers or Fractions.
-``exact=True`` runs everything in Fractions.
+decided as exact arithmetic would decide it. When one is closer (an exact tie, say, or a project its
+supporters can just afford), the run's budgets are rebuilt exactly by replaying its purchases in
+rational arithmetic (:class:`fractions.Fraction`), the comparison is decided on them (ties going to the
+tie-breaking rule), and from then on the run keeps its exact budgets alongside the float ones. Whether
+an outcome fits the budget is decided on exact integers or Fractions. ``exact=True`` runs everything in
+Fractions.
 
 Identical ballots are grouped: voters with the same ballot always hold the same budget.
 """
@@ -70,7 +72,7 @@ ADD1_STOPS = ("overspend", "exhaustive")
 
 
 class _NearTie(Exception):
-    """A decisive float comparison fell within the margin: redo the run exactly."""
+    """A decisive float comparison fell within the margin: decide it in exact arithmetic."""
 
 
 @dataclass
@@ -160,7 +162,32 @@ def _candidate_float(prep: _Prepared, p: int, b: np.ndarray, rho: float | None) 
     return CandidateSupport(prof.ids[p], True, money, rho, price, prep.cost[p] / price)
 
 
+class _Shadow:
+    """Exact budgets of a float run, built on demand by replaying its purchases in Fractions."""
+
+    def __init__(self, prep: _Prepared, share: Fraction, bought: Sequence[int]) -> None:
+        self.prep = prep
+        self.entries = prep.exact_entries()
+        self.b = [Fraction(share)] * prep.profile.n_groups
+        for p in bought:
+            self.pay(p, None)
+
+    def rho(self, p: int) -> Fraction | None:
+        return _rho_exact(self.entries[p], self.prep.profile.costs[p], self.b)
+
+    def pay(self, p: int, rho: Fraction | None) -> Fraction:
+        if rho is None:
+            rho = self.rho(p)
+            assert rho is not None, "a bought project was affordable"
+        b = self.b
+        for g, _, u in self.entries[p]:
+            due = rho * u
+            b[g] = b[g] - due if b[g] >= due else Fraction(0)
+        return rho
+
+
 def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number | None, record: bool) -> _Run:
+    """One MES run in float64; comparisons closer than the margin are decided on exact shadow budgets."""
     prof = prep.profile
     b = np.full(prof.n_groups, float(share))
     alive: set[int] = set()
@@ -171,20 +198,30 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         money = prep.w_sum[p] * float(share)
         if money < prep.cost[p] * (1 - MARGIN):
             continue
-        if money <= prep.cost[p] * (1 + MARGIN):
-            raise _NearTie
+        if money <= prep.cost[p] * (1 + MARGIN) and int(prof.votes[p]) * share < prof.costs[p]:
+            continue  # decided exactly: every supporter still holds the starting share
         alive.add(p)
         lb[p] = prep.cost[p] / prep.wu_sum[p]
     run = _Run([], 0)
+    shadow: _Shadow | None = None
     while alive:
         order = sorted(alive, key=lb.__getitem__)
         evals: dict[int, float] = {}
+        exact_rho: dict[int, Fraction] = {}
         best = float("inf")
         dead: list[int] = []
         for p in order:
             if not record and lb[p] > best * (1 + MARGIN):
                 break
-            rho = _rho_float(prep, p, b)
+            try:
+                rho = _rho_float(prep, p, b)
+            except _NearTie:
+                if shadow is None:
+                    shadow = _Shadow(prep, share, run.selected)
+                r = shadow.rho(p)
+                rho = None if r is None else float(r)
+                if r is not None:
+                    exact_rho[p] = r
             if rho is None:
                 dead.append(p)
                 continue
@@ -194,11 +231,23 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         alive.difference_update(dead)
         if not evals:
             break
-        tied = [p for p, r in evals.items() if r <= best * (1 + MARGIN)]
+        tied = sorted(p for p, r in evals.items() if r <= best * (1 + MARGIN))
+        win_exact: Fraction | None = None
         if len(tied) > 1:
-            raise _NearTie
-        win = tied[0]
-        rho = evals[win]
+            if shadow is None:
+                shadow = _Shadow(prep, share, run.selected)
+            for p in tied:
+                if p not in exact_rho:
+                    r = shadow.rho(p)
+                    assert r is not None, "affordable by a margin in float"
+                    exact_rho[p] = r
+            least = min(exact_rho[p] for p in tied)
+            tied = [p for p in tied if exact_rho[p] == least]
+        win, decided = tb.choose(tied)
+        if len(tied) > 1:
+            run.ties.append(
+                TieBreak(len(run.selected), tuple(prof.ids[p] for p in tied), prof.ids[win], decided)
+            )
         if record:
             cands = [
                 _candidate_float(prep, p, b, evals.get(p))
@@ -208,9 +257,18 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
             cands.sort(key=lambda c: (not c.affordable, c.rho if c.rho is not None else 0.0))
         idx, u, w = prep.idx[win], prep.u[win], prep.w[win]
         bb = b[idx]
-        due = rho * u
-        full = bb >= due
-        b[idx] = np.where(full, bb - due, 0.0)
+        if shadow is not None:
+            win_exact = shadow.pay(win, exact_rho.get(win))
+            rho = float(win_exact)
+            due = rho * u
+            after = np.array([float(shadow.b[g]) for g in idx.tolist()])
+            full = (after > 0) | (bb >= due)
+            b[idx] = after
+        else:
+            rho = evals[win]
+            due = rho * u
+            full = bb >= due
+            b[idx] = np.where(full, bb - due, 0.0)
         alive.discard(win)
         run.selected.append(win)
         run.total_cost += prof.costs[win]
@@ -342,12 +400,9 @@ def _run_exact(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
 def _run(
     prep: _Prepared, share: Fraction, tb: TieBreaker, *, limit: Number | None, record: bool, exact: bool
 ) -> _Run:
-    if not exact:
-        try:
-            return _run_float(prep, share, tb, limit, record)
-        except _NearTie:
-            pass
-    return _run_exact(prep, share, tb, limit, record)
+    if exact:
+        return _run_exact(prep, share, tb, limit, record)
+    return _run_float(prep, share, tb, limit, record)
 
 
 def _is_exhaustive(profile: Profile, selected: Sequence[int]) -> bool:

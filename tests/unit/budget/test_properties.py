@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from voting.budget import Election, equal_shares, greedy, make_election, max_welfare, phragmen
 from voting.budget._profile import build_profile
-from voting.budget.equal_shares import _NearTie, _Prepared, _run_exact, _run_float
+from voting.budget.equal_shares import _Prepared, _run_exact, _run_float
 from voting.budget.tiebreak import TieBreaker
 
 from ._axioms import ejr_violation
@@ -90,20 +90,39 @@ def test_float_engine_with_exact_confirmation_equals_exact_arithmetic(e: Electio
 
 
 @SETTINGS
-@given(approval_elections(max_voters=12, max_cost=10**6), st.integers(0, 5))
-def test_float_run_either_agrees_with_exact_run_or_defers_to_it(e: Election, k: int) -> None:
-    """The float engine alone: a run it completes equals the exact run; else it signals a near tie."""
+@given(
+    approval_elections(max_voters=12, max_cost=10**6),
+    st.integers(0, 5),
+    st.sampled_from(["cost", "cardinality"]),
+)
+def test_float_run_equals_exact_run(e: Election, k: int, utility: str) -> None:
+    """The float engine (with its exact shadow for close calls) against the all-Fraction engine."""
     profile = build_profile(e)
-    prep = _Prepared(profile, "cost")
+    prep = _Prepared(profile, utility)
     tb = TieBreaker(("min_cost", "max_votes", "order"), profile, None)
     share = Fraction(e.budget, len(e.ballots)) + k
     exact = _run_exact(prep, share, tb, None, False)
-    try:
-        fast = _run_float(prep, share, tb, None, False)
-    except _NearTie:
-        return
+    fast = _run_float(prep, share, tb, None, False)
     assert fast.selected == exact.selected
     assert fast.total_cost == exact.total_cost
+    assert fast.ties == exact.ties
+
+
+@SETTINGS
+@given(approval_elections(max_voters=10, max_projects=5, max_cost=3))
+def test_float_run_equals_exact_run_with_many_ties(e: Election) -> None:
+    profile = build_profile(e)
+    prep = _Prepared(profile, "cost")
+    tb = TieBreaker(("order",), profile, None)
+    for k in range(3):
+        share = Fraction(e.budget, len(e.ballots)) + k
+        exact = _run_exact(prep, share, tb, None, True)
+        fast = _run_float(prep, share, tb, None, True)
+        assert fast.selected == exact.selected
+        assert fast.ties == exact.ties
+        for a, b in zip(fast.steps, exact.steps, strict=True):
+            assert a.rho == b.rho or abs(a.rho - b.rho) <= 1e-12 * abs(b.rho)
+            assert (a.full_payers, a.partial_payers) == (b.full_payers, b.partial_payers)
 
 
 @SETTINGS
