@@ -8,13 +8,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from agora.votes import services
 
 
 def _choices(mapping):
-    return [(key, label) for key, label in mapping.items()]
+    return [SelectChoice(key, label) for key, label in mapping.items()]
 
 
 class VoteForm(FlaskForm):
@@ -23,13 +24,14 @@ class VoteForm(FlaskForm):
     options = TextAreaField(_l("Options"), validators=[DataRequired()],
                             description=_l("One option per line, in the order they appear on the ballot."))
     seats = IntegerField(_l("Seats to fill"), default=1, validators=[InputRequired(), NumberRange(min=1, max=29)])
-    method = SelectField(_l("Counting method"), choices=[("", _l("Default: IRV for one seat, STV for several"))]
-                         + _choices(services.METHODS), validate_choice=True, default="")
+    method = SelectField(_l("Counting method"), default="",
+                         choices=[SelectChoice("", _l("Default: IRV for one seat, STV for several")),
+                                  *_choices(services.METHODS)])
     stv_rule = SelectField(_l("STV rule"), choices=_choices(services.STV_RULES), default="wigm")
     overvote_rule = SelectField(_l("Two options at the same rank"), choices=_choices(services.OVERVOTE_RULES),
                                 default="reject")
     skipped_rule = SelectField(_l("Skipped ranks"), choices=_choices(services.SKIPPED_RULES), default="reject")
-    tie_break = SelectField(_l("Tie-break rule"), choices=[("", _l("Default for the method"))]
+    tie_break = SelectField(_l("Tie-break rule"), choices=[SelectChoice("", _l("Default for the method"))]
                             + _choices(services.TIE_BREAKS), default="")
     lot_seed = IntegerField(_l("Lot seed"), validators=[Optional(), NumberRange(min=0, max=services.MAX_SEED - 1)],
                             description=_l("Published before voting; leave empty to draw one at random."))

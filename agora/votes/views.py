@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from agora.census.services import list_districts
 from agora.db import unit_of_work
@@ -17,7 +18,7 @@ from agora.extensions import limiter
 from agora.permissions import Permission, can, require
 from agora.text import render_markdown
 from agora.votes import services
-from agora.votes.charts import round_charts
+from agora.votes.charts import round_charts, show_number
 from agora.votes.forms import ActionForm, ReceiptForm, VoteForm
 
 bp = Blueprint("votes", __name__, url_prefix="/votes")
@@ -26,6 +27,18 @@ bp = Blueprint("votes", __name__, url_prefix="/votes")
 @bp.app_template_filter("local_time")
 def _local_time(moment):
     return to_user_timezone(services._aware(moment))
+
+
+@bp.app_template_filter("tie_step")
+def _tie_step(step: str) -> str:
+    return str(services.TIE_BREAK_STEPS.get(step, step))
+
+
+@bp.context_processor
+def _vote_labels():
+    return {"methods": services.METHODS, "stv_rules": services.STV_RULES, "overvote_rules": services.OVERVOTE_RULES,
+            "skipped_rules": services.SKIPPED_RULES, "tie_breaks": services.TIE_BREAKS,
+            "eligibility": services.ELIGIBILITY, "show_number": show_number}
 
 
 @bp.get("/")
@@ -50,7 +63,8 @@ def _form_rules(form: VoteForm) -> services.VoteRules:
 
 def _vote_form(vote=None) -> VoteForm:
     form = VoteForm(obj=vote) if vote is not None and request.method == "GET" else VoteForm()
-    form.district_id.choices = [("", _("— any district —"))] + [(d.id, d.name) for d in list_districts()]
+    form.district_id.choices = [SelectChoice("", _("— any district —"))] + [
+        SelectChoice(str(d.id), d.name) for d in list_districts()]
     if vote is not None and request.method == "GET":
         form.options.data = "\n".join(o.label for o in vote.options)
         form.opens_at.data = to_user_timezone(services._aware(vote.opens_at)).replace(tzinfo=None)
