@@ -41,10 +41,11 @@ def round_chart(result: dict[str, Any], rnd: dict[str, Any]) -> Markup:
     height = len(names) * (BAR_HEIGHT + GAP) + GAP + 18
     width = LABEL_WIDTH + CHART_WIDTH + VALUE_WIDTH
     title_id = f"chart-round-{rnd['round']}"
+    title = _("Round %(n)d: votes per option", n=rnd["round"])
     parts = [
         f'<svg class="round-chart" role="img" aria-labelledby="{title_id}" viewBox="0 0 {width} {height}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{title_id}">{escape(_("Round %(n)d: votes per option", n=rnd["round"]))}</title>',
+        f'<title id="{title_id}">{escape(title)}</title>',
     ]
     for i, (name, value) in enumerate(zip(names, values, strict=True)):
         y = GAP + i * (BAR_HEIGHT + GAP)
@@ -60,9 +61,10 @@ def round_chart(result: dict[str, Any], rnd: dict[str, Any]) -> Markup:
                      f'{escape(show_number(tallies[name]))}</text>')
     if threshold:
         x = LABEL_WIDTH + CHART_WIDTH * threshold / top
+        caption = _("threshold %(n)s", n=show_number(rnd["threshold"]))
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="2" y2="{height - 16}" class="threshold"/>')
         parts.append(f'<text x="{x:.1f}" y="{height - 4}" text-anchor="middle" class="chart-value">'
-                     f'{escape(_("threshold %(n)s", n=show_number(rnd["threshold"])))}</text>')
+                     f'{escape(caption)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every piece of text above is escaped)
 
