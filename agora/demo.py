@@ -61,7 +61,51 @@ def seed() -> bool:
             census.verify_residency(user, document_number=document, date_of_birth=entry.date_of_birth,
                                     postal_code=entry.postal_code)
     db.session.flush()
+    _seed_votes()
     return True
+
+
+def _seed_votes() -> None:
+    """A closed ranked vote with results (ballots from verified demo residents) and an open one."""
+    from datetime import timedelta
+
+    from agora.votes import services as votes
+
+    admin = db.session.scalar(select(User).where(User.email == "admin@agora.example"))
+    now = utcnow()
+    closed = votes.create_vote(admin, votes.VoteRules(
+        title="Which square gets the new trees first?", options=["Ladeuzeplein", "Fochplein", "Martelarenplein",
+                                                                 "Hooverplein"],
+        description="The city plants trees on one square this autumn. Rank the squares you support.",
+        opens_at=now - timedelta(days=14), closes_at=now + timedelta(days=1), lot_seed=3010))
+    open_vote = votes.create_vote(admin, votes.VoteRules(
+        title="Elect two residents to the mobility advisory board", seats=2,
+        options=["Amira", "Bert", "Chloé", "Dries", "Eva"],
+        opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=13), lot_seed=2026))
+    # Twenty-four demo residents vote in the first; none yet in the second (the visitor can).
+    residents = [_demo_resident(i) for i in range(10, 34)]
+    options = [o.id for o in closed.options]
+    rng = np.random.default_rng(3010)
+    for voter in residents:
+        order = [int(i) for i in rng.permutation(len(options))[: int(rng.integers(1, len(options) + 1))]]
+        votes.cast_vote(voter, closed, {options[i]: rank for rank, i in enumerate(order, start=1)})
+    closed.closes_at = now - timedelta(hours=1)
+    db.session.flush()
+    votes.get_results(closed)
+    del open_vote
+
+
+def _demo_resident(i: int) -> User:
+    """A verified demo account for census entry DEMO00ii (not listed in the demo logins)."""
+    document = f"DEMO{i:04d}"
+    entry = db.session.scalar(select(CensusEntry).where(CensusEntry.document_hash == census.hash_document(document)))
+    user = User(email=f"voter{i}@agora.example", display_name=f"Voter {i}", password_hash="!",  # noqa: S106 (unusable: cannot log in)
+                email_confirmed_at=utcnow())
+    db.session.add(user)
+    db.session.flush()
+    census.verify_residency(user, document_number=document, date_of_birth=entry.date_of_birth,
+                            postal_code=entry.postal_code)
+    return user
 
 
 def describe() -> str:

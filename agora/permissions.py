@@ -38,11 +38,13 @@ class Permission(StrEnum):
     CENSUS_REGISTER_IMPORT = "census:register:import"
     CENSUS_REGISTER_VIEW = "census:register:view"
     PARTICIPATE = "participation:content:create"  # verified residents take part
+    VOTE_CAST = "votes:ballot:cast"  # eligibility per vote: see agora.votes.services
+    VOTES_MANAGE = "votes:vote:manage"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.RESIDENT: frozenset({Permission.ACCOUNT_RESIDENCY_VERIFY}),
-    Role.VERIFIED: frozenset({Permission.PARTICIPATE}),
+    Role.VERIFIED: frozenset({Permission.PARTICIPATE, Permission.VOTE_CAST}),
     Role.CLERK: frozenset({Permission.CENSUS_REGISTER_IMPORT, Permission.CENSUS_REGISTER_VIEW}),
     Role.MODERATOR: frozenset(),
     # Administrators hold every staff permission; taking part still needs a verified residency.
