@@ -20,6 +20,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 REFDATA = Path(os.environ.get("AGORA_REFDATA", REPO_ROOT.parent / "shared" / "refdata"))
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
+try:  # property tests: the same examples on every run (reproducible CI), no timing deadline on a busy machine
+    from hypothesis import settings
+
+    settings.register_profile("agora", derandomize=True, deadline=None, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "agora"))
+except ImportError:  # pragma: no cover - hypothesis comes with the test extra
+    pass
+
 
 @pytest.fixture(scope="session")
 def refdata() -> Path:
