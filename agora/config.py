@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
     "PAGE_SIZE": 25,
+    "RATELIMIT_COMMITMENTS": "20 per minute;200 per hour",  # making commitments, posting progress
+    "COMMITMENTS_PHOTO_MAX_BYTES": 2 * 1024 * 1024,
 }
 
 
