@@ -97,7 +97,9 @@ def render_svg(chart: Chart, *, format_date: Callable[[date], str] = date.isofor
     if chart.marker is not None:
         mx = _fmt(x(chart.marker[0]))
         out.append(f'<line class="chart-deadline" x1="{mx}" y1="{TOP}" x2="{mx}" y2="{base_y}"/>')
-        out.append(f'<text class="chart-label" x="{mx}" y="{base_y + 34}" text-anchor="middle">'
+        where = x(chart.marker[0])
+        anchor = "end" if where > WIDTH - 120 else "start" if where < LEFT + 120 else "middle"
+        out.append(f'<text class="chart-label" x="{mx}" y="{base_y + 34}" text-anchor="{anchor}">'
                    f'{escape(chart.marker[1])}</text>')
     for index, series in enumerate(chart.series):
         css = f"series-{index % SERIES_CLASSES}" + (" dashed" if series.dashed else "")

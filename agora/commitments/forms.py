@@ -2,9 +2,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, FloatField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from agora.commitments.models import COMMITMENT_KINDS, ORGANISATION_KINDS, VISIBILITIES
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 class GoalForm(FlaskForm):
@@ -30,7 +35,7 @@ class MeasurementForm(FlaskForm):
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=list(ORGANISATION_KINDS.items()))
+    kind = SelectField(_l("Kind"), choices=_choices(ORGANISATION_KINDS))
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     submit = SubmitField(_l("Register the organisation"))
 
@@ -42,7 +47,7 @@ class MemberForm(FlaskForm):
 
 class CommitmentForm(FlaskForm):
     actor = SelectField(_l("Who commits"), coerce=str)
-    kind = RadioField(_l("Kind of commitment"), choices=list(COMMITMENT_KINDS.items()), default="pledge")
+    kind = RadioField(_l("Kind of commitment"), choices=_choices(COMMITMENT_KINDS), default="pledge")
     title = StringField(_l("Your commitment in one sentence"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Details"), validators=[Length(max=10000)],
                                 description=_l("What you will do. Markdown is allowed."))
@@ -55,7 +60,7 @@ class CommitmentForm(FlaskForm):
                               description=_l("Required for a result commitment, e.g. % of trips."))
     deadline = DateField(_l("Deadline"), validators=[Optional()],
                          description=_l("Required for a result commitment."))
-    visibility = SelectField(_l("Who can see it"), choices=list(VISIBILITIES.items()), default="public")
+    visibility = SelectField(_l("Who can see it"), choices=_choices(VISIBILITIES), default="public")
     submit = SubmitField(_l("Commit"))
 
 

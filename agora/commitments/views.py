@@ -9,6 +9,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from agora.census.services import list_districts
 from agora.commitments import charts, exports, services
@@ -29,6 +30,7 @@ from agora.errors import AgoraError, Conflict, InvalidInput
 from agora.extensions import limiter
 from agora.notifications import services as notifications
 from agora.permissions import Permission, can, require
+from agora.text import render_markdown
 
 bp = Blueprint("commitments", __name__, url_prefix="/commitments")
 
@@ -45,6 +47,8 @@ def _helpers():
         "commitment_actor": lambda c: services.actor_label(c, current_user),
         "commitment_progress": services.commitment_progress,
         "format_value": _format_value,
+        "format_date": format_date,
+        "render_markdown": render_markdown,
     }
 
 
@@ -75,7 +79,8 @@ def index():
 def new_goal():
     require(current_user, Permission.COMMITMENTS_GOAL_MANAGE)
     form = GoalForm()
-    form.district_id.choices = [("", _("City-wide")), *((str(d.id), d.name) for d in list_districts())]
+    form.district_id.choices = [SelectChoice("", _("City-wide")),
+                                *(SelectChoice(str(d.id), d.name) for d in list_districts())]
     if form.validate_on_submit():
         try:
             with unit_of_work():
@@ -200,8 +205,8 @@ def new_commitment(goal_id: int):
         flash(_("Verify your residency, or join a confirmed organisation, to make a commitment."), "info")
         return redirect(url_for("commitments.goal", goal_id=goal.id))
     form = CommitmentForm()
-    form.actor.choices = ([("self", _("Myself"))] if can(current_user, Permission.PARTICIPATE) else []) + [
-        (str(o.id), o.name) for o in organisations]
+    form.actor.choices = ([SelectChoice("self", _("Myself"))] if can(current_user, Permission.PARTICIPATE) else []) + [
+        SelectChoice(str(o.id), o.name) for o in organisations]
     if form.validate_on_submit():
         organisation = None
         if form.actor.data != "self":
