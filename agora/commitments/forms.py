@@ -19,7 +19,8 @@ class GoalForm(FlaskForm):
     district_id = SelectField(_l("District"), coerce=str, validators=[Optional()])
     indicator_name = StringField(_l("Indicator"), validators=[DataRequired(), Length(max=200)],
                                  description=_l("What is measured, e.g. “share of school trips by bike or on foot”."))
-    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)], description=_l("For example % or km."))
+    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("For example “percent” or “km”."))
     baseline = FloatField(_l("Baseline (value today)"), validators=[InputRequired(message=_l("Enter a number."))])
     target = FloatField(_l("Target"), validators=[InputRequired(message=_l("Enter a number."))])
     deadline = DateField(_l("Deadline"), validators=[DataRequired()])
@@ -57,7 +58,7 @@ class CommitmentForm(FlaskForm):
     target_value = FloatField(_l("Target value"), validators=[Optional()],
                               description=_l("Required for a result commitment."))
     target_unit = StringField(_l("Unit of the target"), validators=[Optional(), Length(max=40)],
-                              description=_l("Required for a result commitment, e.g. % of trips."))
+                              description=_l("Required for a result commitment, for example “percent of trips”."))
     deadline = DateField(_l("Deadline"), validators=[Optional()],
                          description=_l("Required for a result commitment."))
     visibility = SelectField(_l("Who can see it"), choices=_choices(VISIBILITIES), default="public")
