@@ -30,7 +30,7 @@ def test_goal_school_result_commitment_two_updates_chart_and_timeline(live_serve
     base, app = live_server
     with app.app_context():
         make_user("admin@school.example", name="Ada", roles=[Role.ADMIN])
-        make_user("teacher@school.example", name="Tess", verified=True)
+        make_user("teacher@school.example", name="Tess", verified=True, district="Heverlee")  # server shared
     deadline = (date.today() + timedelta(days=200)).isoformat()
 
     # The administrator publishes a goal and registers the school, confirmed, with Tess as member.

@@ -253,3 +253,14 @@ def test_photos_need_a_description_and_a_size_limit(app, ctx):
     with unit_of_work():
         update = services.post_update(resident, commitment, happened_on=TODAY, photo=jpeg, photo_alt="Bike rack")
     assert update.photo_type == "image/jpeg"
+
+
+def test_demo_goal_has_all_three_kinds_and_the_cli_refreshes_statuses(app, runner):
+    assert "Demo data created." in runner.invoke(args=["seed-demo"]).output
+    with app.app_context():
+        goal = services.list_goals()[0]
+        assert {c.kind for c in goal.commitments} == {"pledge", "effort", "result"}
+        result = next(c for c in goal.commitments if c.is_result)
+        assert services.commitment_progress(result).percent == 51  # (53 - 35) / (70 - 35)
+        assert len(goal.measurements) == 3 and result.endorsements
+    assert "0 commitment(s) changed status" in runner.invoke(args=["commitments", "refresh"]).output
