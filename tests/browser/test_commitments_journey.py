@@ -79,6 +79,7 @@ def test_goal_school_result_commitment_two_updates_chart_and_timeline(live_serve
         page.get_by_role("button", name="Post the update").click()
         page.get_by_text("Your update is posted.").wait_for()
     assert page.get_by_text("60 %").first.is_visible()  # (56 - 35) / (70 - 35)
+    assert_accessible(page, "commitment page")
 
     # The goal page shows the chart of the result commitments and the timeline.
     page.goto(goal_url)

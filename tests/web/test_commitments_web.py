@@ -176,3 +176,17 @@ def test_organisation_request_and_confirmation(client, city):
     post_form(client, org_url + "/confirm")
     post_form(client, "/account/logout")
     assert "Confirmed by the city" in client.get(org_url).get_data(as_text=True)
+
+
+def test_following_a_goal_brings_news_of_new_commitments(client, city):
+    login(client, "clerk@example.org")
+    post_form(client, f"/commitments/goals/{city['goal']}/follow")
+    assert "Stop following this goal" in client.get(f"/commitments/goals/{city['goal']}").get_data(as_text=True)
+    post_form(client, "/account/logout")
+    login(client, "rita@example.org")
+    post_form(client, f"/commitments/goals/{city['goal']}/commit",
+              {"actor": "self", "kind": "effort", "title": "I fix my neighbours' bikes", "visibility": "anonymous"})
+    post_form(client, "/account/logout")
+    login(client, "clerk@example.org")
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "A resident made a commitment towards" in page and "Rita made" not in page
