@@ -191,11 +191,13 @@ def timeline(viewer: User | None, goal: Goal, *, limit: int = 100) -> list[Progr
     return list(db.session.scalars(stmt))
 
 
-def recent_updates(*, limit: int = 50) -> list[ProgressUpdate]:
-    """Latest public updates across all goals (for the Atom feed)."""
-    return list(db.session.scalars(
-        select(ProgressUpdate).join(Commitment).where(Commitment.visibility != "residents")
-        .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc()).limit(limit)))
+def recent_updates(goal: Goal | None = None, *, limit: int = 50) -> list[ProgressUpdate]:
+    """Latest public updates, of one goal or of all (for the Atom feeds)."""
+    stmt = (select(ProgressUpdate).join(Commitment).where(Commitment.visibility != "residents")
+            .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc()).limit(limit))
+    if goal is not None:
+        stmt = stmt.where(Commitment.goal_id == goal.id)
+    return list(db.session.scalars(stmt))
 
 
 def get_update(viewer: User | None, update_id: int) -> ProgressUpdate:

@@ -454,9 +454,14 @@ def remove_member(organisation_id: int, user_id: int):
 # --- open data -----------------------------------------------------------------------------------
 
 @bp.route("/feed.atom")
-def feed():
-    """Atom feed of the latest progress updates on public commitments."""
-    updates = services.recent_updates()
+@bp.route("/goals/<int:goal_id>/feed.atom")
+def feed(goal_id: int | None = None):
+    """Atom feed of the latest progress updates on public commitments, of one goal or of all."""
+    goal = services.get_goal(goal_id) if goal_id is not None else None
+    updates = services.recent_updates(goal)
+    self_url = url_for("commitments.feed", goal_id=goal_id, _external=True)
+    site_url = url_for("commitments.goal", goal_id=goal_id, _external=True) if goal else \
+        url_for("commitments.index", _external=True)
     entries = [{
         "id": url_for("commitments.commitment", commitment_id=u.commitment_id, _external=True) + f"#update-{u.id}",
         "title": _("%(who)s: %(title)s", who=services.actor_label(u.commitment), title=u.commitment.title),
@@ -468,10 +473,9 @@ def feed():
             f"{_format_value(u.value)} {u.commitment.target_unit or ''}".strip() if u.value is not None else "",
             u.text])),
     } for u in updates]
-    body = exports.atom_feed(
-        feed_id=url_for("commitments.feed", _external=True), title=_("Civic commitments: progress"),
-        self_url=url_for("commitments.feed", _external=True), site_url=url_for("commitments.index", _external=True),
-        updated=updates[0].created_at if updates else None, entries=entries)
+    title = _("Civic commitments: progress") if goal is None else _("Progress towards “%(title)s”", title=goal.title)
+    body = exports.atom_feed(feed_id=self_url, title=title, self_url=self_url, site_url=site_url,
+                             updated=updates[0].created_at if updates else None, entries=entries)
     return Response(body, mimetype="application/atom+xml")
 
 

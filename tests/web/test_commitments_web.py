@@ -161,6 +161,10 @@ def test_feed_is_valid_escaped_atom_and_exports_are_safe(app, client, city):
     goals = json.loads(client.get("/commitments/export/goals.json").data)
     assert goals[0]["target"] == 70 and goals[0]["status"] == "active"
     assert client.get("/commitments/export/users.csv").status_code == 404
+    goal_feed = ET.fromstring(client.get(f"/commitments/goals/{city['goal']}/feed.atom").data)
+    assert len(goal_feed.findall("a:entry", ns)) == 1
+    assert goal_feed.find("a:title", ns).text == "Progress towards “Safe <script>alert(1)</script> routes”"
+    assert client.get("/commitments/goals/999/feed.atom").status_code == 404
 
 
 def test_organisation_request_and_confirmation(client, city):
