@@ -183,7 +183,22 @@ def translations_compile_command() -> None:
     subprocess.run(["pybabel", "compile", "-d", str(root / "agora" / "translations")], check=True)
 
 
+commitments_group = click.Group("commitments", help="Civic commitments.")
+
+
+@commitments_group.command("refresh")
+@with_appcontext
+def commitments_refresh_command() -> None:
+    """Mark commitments whose deadline passed unmet as late and notify their followers (run daily)."""
+    from agora.commitments import services
+
+    with unit_of_work():
+        changed = services.refresh_statuses()
+    click.echo(f"{len(changed)} commitment(s) changed status")
+
+
 def init_app(app: Flask) -> None:
     """Register the app's commands: ``agora <command>`` and ``flask --app agora <command>`` both see them."""
-    for command in (seed_demo_command, users, audit_group, census_group, translations_group):
+    for command in (seed_demo_command, users, audit_group, census_group, translations_group,
+                    commitments_group):
         app.cli.add_command(command)

@@ -52,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
     "PAGE_SIZE": 25,
     "PROXY_FIX": False,  # True behind one reverse proxy (X-Forwarded-For/Proto/Host)
+    "RATELIMIT_COMMITMENTS": "20 per minute;200 per hour",  # making commitments, posting progress
+    "COMMITMENTS_PHOTO_MAX_BYTES": 2 * 1024 * 1024,
 }
 
 

@@ -62,6 +62,7 @@ def seed() -> bool:
                                     postal_code=entry.postal_code)
     db.session.flush()
     _seed_votes()
+    _seed_commitments()
     return True
 
 
@@ -106,6 +107,48 @@ def _demo_resident(i: int) -> User:
     census.verify_residency(user, document_number=document, date_of_birth=entry.date_of_birth,
                             postal_code=entry.postal_code)
     return user
+
+
+def _seed_commitments() -> None:
+    """A city-wide goal with an open pledge, an effort and a result commitment, progress and the city's support."""
+    from datetime import timedelta
+
+    from agora.commitments import services as commitments
+
+    def user(email: str) -> User:
+        return db.session.scalar(select(User).where(User.email == email))
+
+    admin, clerk, rita = user("admin@agora.example"), user("clerk@agora.example"), user("resident@agora.example")
+    today = date.today()
+    goal = commitments.create_goal(
+        admin, title="Safe and active routes to school",
+        description="By the end of the school year, most children reach school **by bike or on foot**.",
+        indicator_name="Share of school trips by bike or on foot", unit="%", baseline=38, target=60,
+        deadline=today + timedelta(days=240))
+    for days_ago, value in ((150, 38.5), (90, 41), (30, 44)):
+        commitments.record_measurement(clerk, goal, measured_on=today - timedelta(days=days_ago), value=value,
+                                       note="School travel survey")
+    school = commitments.register_organisation(admin, name="Basisschool De Linde", kind="school",
+                                               description="Primary school in Kessel-Lo, 320 pupils.")
+    shop = commitments.register_organisation(admin, name="Fietsatelier Kessel-Lo", kind="shop")
+    for org in (school, shop):
+        commitments.add_member(admin, org, rita.email)
+    commitments.make_commitment(rita, goal, kind="pledge", title="I walk my children to school whenever I can")
+    effort = commitments.make_commitment(
+        rita, goal, organisation=shop, kind="effort", title="Free bike check-ups for pupils every first Monday",
+        description="Brakes, lights and tyres checked for free at the school gate.",
+        deadline=today + timedelta(days=200))
+    result = commitments.make_commitment(
+        rita, goal, organisation=school, kind="result", title="70 % of our pupils come by bike or on foot",
+        baseline_value=35, target_value=70, target_unit="% of trips", deadline=today + timedelta(days=220))
+    for days_ago, value, text in ((60, 40, "We started a bike bus on Wednesdays."),
+                                  (25, 48, "Two new walking routes with parent volunteers."),
+                                  (5, 53, "The new covered bike shed is open.")):
+        commitments.post_update(rita, result, happened_on=today - timedelta(days=days_ago), value=value, text=text)
+    commitments.post_update(rita, effort, happened_on=today - timedelta(days=10),
+                            text="First check-up day: 42 bikes checked.")
+    commitments.comment(clerk, result, body="The city lends your school two extra bike racks.")
+    commitments.endorse(clerk, result)
 
 
 def describe() -> str:

@@ -37,15 +37,26 @@ class Permission(StrEnum):
     ADMIN_USERS_VIEW = "admin:users:view"
     CENSUS_REGISTER_IMPORT = "census:register:import"
     CENSUS_REGISTER_VIEW = "census:register:view"
+    COMMITMENTS_GOAL_MANAGE = "commitments:goal:manage"
+    COMMITMENTS_INDICATOR_RECORD = "commitments:indicator:record"
+    COMMITMENTS_ORGANISATION_MANAGE = "commitments:organisation:manage"
+    COMMITMENTS_COMMITMENT_CREATE = "commitments:commitment:create"  # for an organisation one belongs to
+    COMMITMENTS_COMMITMENT_UPDATE = "commitments:commitment:update"  # owner or organisation member
+    COMMITMENTS_COMMITMENT_COMMENT = "commitments:commitment:comment"
+    COMMITMENTS_COMMITMENT_ENDORSE = "commitments:commitment:endorse"
     PARTICIPATE = "participation:content:create"  # verified residents take part
     VOTE_CAST = "votes:ballot:cast"  # eligibility per vote: see agora.votes.services
     VOTES_MANAGE = "votes:vote:manage"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.RESIDENT: frozenset({Permission.ACCOUNT_RESIDENCY_VERIFY}),
+    Role.RESIDENT: frozenset({Permission.ACCOUNT_RESIDENCY_VERIFY,
+                              # commitments: the object rules (membership, ownership) decide
+                              Permission.COMMITMENTS_COMMITMENT_CREATE, Permission.COMMITMENTS_COMMITMENT_UPDATE}),
     Role.VERIFIED: frozenset({Permission.PARTICIPATE, Permission.VOTE_CAST}),
-    Role.CLERK: frozenset({Permission.CENSUS_REGISTER_IMPORT, Permission.CENSUS_REGISTER_VIEW}),
+    Role.CLERK: frozenset({Permission.CENSUS_REGISTER_IMPORT, Permission.CENSUS_REGISTER_VIEW,
+                           Permission.COMMITMENTS_INDICATOR_RECORD, Permission.COMMITMENTS_COMMITMENT_COMMENT,
+                           Permission.COMMITMENTS_COMMITMENT_ENDORSE}),
     Role.MODERATOR: frozenset(),
     # Administrators hold every staff permission; taking part still needs a verified residency.
     Role.ADMIN: frozenset(Permission) - {Permission.PARTICIPATE, Permission.ACCOUNT_RESIDENCY_VERIFY},
