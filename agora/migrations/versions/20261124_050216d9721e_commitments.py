@@ -1,7 +1,7 @@
 """commitments
 
 Revision ID: 050216d9721e
-Revises: 000db0d8469a
+Revises: 87990fbfc5e8
 Create Date: 2026-11-24 19:23:46.761907
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '050216d9721e'
-down_revision = '000db0d8469a'
+down_revision = '87990fbfc5e8'
 branch_labels = None
 depends_on = None
 
