@@ -35,14 +35,15 @@ def test_stv_elected_sets_agree_with_pref_voting(rule):
         "wigm": lambda prof, s: stv_wig(prof, num_seats=s, quota_rule="droop"),
     }[rule]
     compared = 0
-    for k, seats, ballots in _profiles(25, seed=1):
+    n = 10 if rule == "meek" else 25  # pref_voting's Meek is slow
+    for k, seats, ballots in _profiles(n, seed=1):
         ours = stv(Profile.from_rankings(ballots, candidates=list(range(k))), seats=seats, rule=rule, rng=5)
         if ours.tie_breaks:
             continue  # the libraries break ties differently; only untied counts are comparable
         prof = ProfileWithTies([{c: r for r, c in enumerate(b)} for b in ballots], candidates=list(range(k)))
         assert {int(x) for x in ours.winners} == set(theirs_fn(prof, seats))
         compared += 1
-    assert compared >= 20
+    assert compared >= n - 3
 
 
 @pytest.mark.parametrize(
