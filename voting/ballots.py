@@ -90,6 +90,12 @@ class Profile:
     meta: Mapping[str, object] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # a frozen profile: its arrays cannot be changed in place either
+        for arr in (self.rows, self.counts, self.ballot_rows):
+            if arr is not None:
+                arr.setflags(write=False)
+
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_rankings(
