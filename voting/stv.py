@@ -108,6 +108,11 @@ def stv(
     Returns
     -------
     RankedResult
+        One round per stage. ``Round.extra["loss_by_fraction"]`` (Gregory rules) is the vote
+        value lost to truncation so far (for ``"ers97"`` it also holds surplus that no
+        transferable ballot could carry); ``Round.extra["keep_factors"]`` (Meek) the elected
+        candidates' keep factors. Meek reports inactive weight only as ``exhausted_choices``
+        (ballot rules are applied before its count) and has no ballot-level audit trail.
 
     Examples
     --------
