@@ -150,6 +150,10 @@ def stv(
     if rule == "meek":
         if overvote == "exhaust_if_multiple_continuing":
             raise RuleError("Meek STV needs a static overvote rule", code="bad_overvote")
+        if audit:
+            raise RuleError(
+                "Meek STV splits every ballot among candidates: no ballot-level audit trail", code="no_audit"
+            )
         if decimals is None or decimals > 12:
             raise RuleError("Meek STV needs fixed-point decimals between 0 and 12", code="bad_decimals")
         options["meek_tolerance"] = str(meek_tolerance)
