@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from voting.ballots import END, OVERVOTE, OVERVOTE_MARK, SKIP, Profile
@@ -119,8 +120,6 @@ def tabulate(profile: Profile, method: str, **options: Any) -> RankedResult:
         raise RuleError(
             f"unknown method {method!r}; choose from {', '.join(METHODS)}", code="bad_method"
         ) from None
-    import inspect
-
     accepted = set(inspect.signature(fn).parameters) - {"profile"}
     unknown = sorted(set(options) - accepted)
     if unknown:

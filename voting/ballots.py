@@ -90,6 +90,12 @@ class Profile:
     meta: Mapping[str, object] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # a frozen profile: its arrays cannot be changed in place either
+        for arr in (self.rows, self.counts, self.ballot_rows):
+            if arr is not None:
+                arr.setflags(write=False)
+
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_rankings(
@@ -267,7 +273,6 @@ class Profile:
         m = np.asarray(matrix)
         if m.ndim != 2:
             raise BallotFormatError("ballot matrix must be two-dimensional", code="bad_matrix", file=source)
-        m = m.astype(np.int64, copy=False)
         n_cand = int(m.max()) + 1 if m.size else 0
         if candidates is None:
             candidates = tuple(range(max(n_cand, 0)))
@@ -276,30 +281,41 @@ class Profile:
             raise BallotFormatError(
                 f"candidate index {n_cand - 1} out of range", code="unknown_candidate", file=source
             )
-        w = np.ones(m.shape[0], dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
-        if w.shape != (m.shape[0],) or (w.size and w.min() <= 0):
+        n, width = m.shape
+        w = None if counts is None else np.asarray(counts, dtype=np.int64)
+        if w is not None and (w.shape != (n,) or (w.size and w.min() <= 0)):
             raise BallotFormatError("counts must be positive, one per row", code="bad_count", file=source)
-        # Normalise: negatives become SKIP, trailing SKIPs become END.
-        marked = m >= 0
-        m = np.where(marked, m, SKIP)
-        if m.shape[1]:
-            last = m.shape[1] - 1 - np.argmax(marked[:, ::-1], axis=1)
-            last[~marked.any(axis=1)] = -1
-            cols = np.arange(m.shape[1])
-            m = np.where(cols[None, :] > last[:, None], END, m)
-        m = np.concatenate([m, np.full((m.shape[0], 1), END, dtype=np.int64)], axis=1)
-        base = len(cand) + 3
-        if m.shape[1] * np.log2(base) < 62:
-            key = np.zeros(m.shape[0], dtype=np.int64)
-            for j in range(m.shape[1]):
-                key = key * base + (m[:, j] + 2)
-            uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-            rows = m[first]
+        # Group identical raw rows first (every blank encoded alike: the blank pattern fixes
+        # which blanks are skips and which end the ballot), then normalise only the distinct rows.
+        base = len(cand) + 1
+        if width * np.log2(base) < 62:
+            digits = np.maximum(m.astype(np.int64, copy=False) + 1, 0)
+            key = digits @ (base ** np.arange(width - 1, -1, -1, dtype=np.int64))
+            order = np.argsort(key)
+            sorted_key = key[order]
+            new_group = np.empty(n, dtype=bool)
+            new_group[:1] = True
+            np.not_equal(sorted_key[1:], sorted_key[:-1], out=new_group[1:])
+            inverse = np.empty(n, dtype=np.int64)
+            inverse[order] = np.cumsum(new_group) - 1
+            first = order[new_group]  # any ballot of each group: identical rows
+            raw = m[first].astype(np.int64)
         else:
-            rows, inverse = np.unique(m, axis=0, return_inverse=True)
-            inverse = inverse.reshape(-1)
-        agg_counts = np.bincount(inverse, weights=w, minlength=rows.shape[0]).astype(np.int64)
-        if w.sum() >= 2**53:
+            raw, inverse = np.unique(np.where(m >= 0, m, -1), axis=0, return_inverse=True)
+            raw = raw.astype(np.int64)
+        inverse = inverse.reshape(-1)
+        marked = raw >= 0
+        rows = np.where(marked, raw, SKIP)
+        if width:
+            last = width - 1 - np.argmax(marked[:, ::-1], axis=1)
+            last[~marked.any(axis=1)] = -1
+            rows = np.where(np.arange(width)[None, :] > last[:, None], END, rows)
+        rows = np.concatenate([rows, np.full((rows.shape[0], 1), END, dtype=np.int64)], axis=1)
+        if w is None:
+            agg_counts = np.bincount(inverse, minlength=rows.shape[0]).astype(np.int64)
+        elif int(w.sum()) < 2**53:
+            agg_counts = np.rint(np.bincount(inverse, weights=w, minlength=rows.shape[0])).astype(np.int64)
+        else:
             agg_counts = np.zeros(rows.shape[0], dtype=np.int64)
             np.add.at(agg_counts, inverse, w)
         # Trim END-only columns (keep one).

@@ -77,6 +77,8 @@ def _options(args: argparse.Namespace, profile_meta: dict) -> dict[str, Any]:
         opts["rng"] = args.seed
     if args.tie_break:
         opts["tie_break"] = tuple(s.strip() for s in args.tie_break.split(",") if s.strip())
+    if m == "irv" and profile_meta.get("withdrawn"):
+        opts["excluded"] = tuple(profile_meta["withdrawn"])
     if m == "irv":
         opts.update(
             ballot_rules, threshold=args.threshold, batch_elimination=args.batch_elimination, audit=args.audit

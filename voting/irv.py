@@ -134,6 +134,8 @@ def irv(
     continuing = np.ones(k, dtype=bool)
     for c in _candidate_indices(profile, excluded, "excluded"):
         continuing[c] = False
+    if not continuing.any():
+        raise RuleError("no candidate is left to count for (all excluded)", code="no_candidates")
     first_out = _candidate_indices(profile, eliminate_first, "eliminate_first")
     top = np.full(n, -1, dtype=np.int64)
     status = np.full(n, -1, dtype=np.int64)

@@ -52,6 +52,7 @@ def stv(
     duplicates: str = "skip",
     max_rankings: int | None = None,
     excluded: Sequence[Hashable] = (),
+    eliminate_first: Sequence[Hashable] = (),
     tie_break: str | Sequence[str] | None = None,
     rng: RngLike = None,
     meek_tolerance: Fraction = Fraction(1, 10**5),
@@ -88,6 +89,9 @@ def stv(
         does not accept ``"exhaust_if_multiple_continuing"``.
     excluded : sequence
         Withdrawn candidates.
+    eliminate_first : sequence
+        Candidates excluded together after the first count, before anyone is elected (e.g.
+        undeclared write-ins, as RCTab does). Meek treats them as withdrawn.
     tie_break : str or sequence of str, optional
         Announced tie-break steps; default ``("earliest_round", "lot")`` for WIGM and Scottish
         (SSI 2007/42 rule 50: the earliest stage with unequal totals, then lot), else
@@ -104,6 +108,11 @@ def stv(
     Returns
     -------
     RankedResult
+        One round per stage. ``Round.extra["loss_by_fraction"]`` (Gregory rules) is the vote
+        value lost to truncation so far (for ``"ers97"`` it also holds surplus that no
+        transferable ballot could carry); ``Round.extra["keep_factors"]`` (Meek) the elected
+        candidates' keep factors. Meek reports inactive weight only as ``exhausted_choices``
+        (ballot rules are applied before its count) and has no ballot-level audit trail.
 
     Examples
     --------
@@ -136,10 +145,15 @@ def stv(
         "duplicates": duplicates,
         "max_rankings": max_rankings,
         "excluded": [str(x) for x in excluded],
+        "eliminate_first": [str(x) for x in eliminate_first],
     }
     if rule == "meek":
         if overvote == "exhaust_if_multiple_continuing":
             raise RuleError("Meek STV needs a static overvote rule", code="bad_overvote")
+        if audit:
+            raise RuleError(
+                "Meek STV splits every ballot among candidates: no ballot-level audit trail", code="no_audit"
+            )
         if decimals is None or decimals > 12:
             raise RuleError("Meek STV needs fixed-point decimals between 0 and 12", code="bad_decimals")
         options["meek_tolerance"] = str(meek_tolerance)
@@ -151,7 +165,7 @@ def stv(
             max_skipped,
             duplicates,
             max_rankings,
-            excluded,
+            tuple(excluded) + tuple(eliminate_first),
             tie_break,
             rng,
             meek_tolerance,
@@ -172,6 +186,7 @@ def stv(
         rng,
         audit,
         options,
+        eliminate_first,
     )
 
 
@@ -202,6 +217,7 @@ def _gregory(
     rng,
     audit,
     options,
+    eliminate_first=(),
 ) -> RankedResult:
     names = profile.names
     k = profile.n_candidates
@@ -332,6 +348,22 @@ def _gregory(
 
     t = tallies()
     rnd = record(t, "first preferences")
+    first_out = [c for c in _candidate_indices(profile, eliminate_first, "eliminate_first") if hopeful[c]]
+    if first_out:
+        for c in first_out:
+            hopeful[c] = False
+            excluded_now.append(c)
+        rnd["eliminated"] = [names[c] for c in first_out]
+        rnd["note"] += "; eliminated before the count proper (eliminate_first)"
+        idx = np.nonzero((status == -1) & np.isin(top, first_out))[0]
+        top_before = top[idx].copy()
+        stage += 1
+        new, _ = move(idx, stage)
+        rnd["transfers"] = {
+            names[c]: flows_subset(idx[top_before == c], new[top_before == c]) for c in first_out
+        }
+        t = tallies()
+        rnd = record(t, "after eliminating " + ", ".join(names[c] for c in first_out))
     elect_reaching(t, rnd)
     while len(elected) < seats:
         n_hope = int(hopeful.sum())

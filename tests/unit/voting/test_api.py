@@ -155,3 +155,20 @@ def test_tabulate_dispatch():
     p = Profile.from_rankings([["A", "B"], ["B", "A"], ["A"]])
     assert tabulate(p, "ranked_pairs").winners == ("A",)
     assert tabulate(p, "stv", seats=1, rule="scottish").winners == ("A",)
+
+
+def test_ers97_transfers_only_the_last_parcel():
+    # 40 ballots, 3 seats, quota 40/4 + 0.01 = 10.01
+    ballots = [["A", "B", "X"]] * 16 + [["B", "C"]] * 6 + [["C"]] * 9 + [["X"]] * 9
+    p = Profile.from_rankings(ballots)
+    r = stv(p, seats=3, rule="ers97")
+    assert r.quota == Fraction("10.01")
+    # A's surplus 5.99 over 16 ballots: 0.37 each (2 decimals, truncated) -> B 6 + 5.92
+    assert r.rounds[0].transfers["A"] == {"B": Fraction("5.92")}
+    assert r.rounds[1].tallies["B"] == Fraction("11.92")
+    # B was elected by that parcel: only it moves on, at 0.37 * 1.91 / 5.92 -> 0.11
+    assert r.rounds[1].transfers["B"] == {"X": Fraction("1.76")}
+    assert r.winners == ("A", "B", "X")
+    # inclusive Gregory passes on B's first-preference ballots too
+    w = stv(p, seats=3, rule="wigm", quota="droop_fractional", rng=1)
+    assert "C" in w.rounds[1].transfers["B"]

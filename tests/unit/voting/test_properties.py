@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -140,10 +141,17 @@ def test_stv_conserves_votes_and_fills_seats(data, seats, rule):
     p = Profile.from_rankings(ballots, candidates=cands)
     r = stv(p, seats=seats, rule=rule, rng=3)
     valid = r.details["valid_votes"]
+    assert valid == p.n_ballots
     for rnd in r.rounds:
-        total = sum(rnd.tallies.values()) + sum(rnd.inactive.values()) + rnd.extra["loss_by_fraction"]
-        assert total == valid
-        assert rnd.extra["loss_by_fraction"] >= 0
+        loss = rnd.extra["loss_by_fraction"]
+        # votes are never created; exact WIGM loses nothing, truncating rules lose < 1e-5 (5 dp)
+        # or < 1e-2 (2 dp) per ballot per transfer, plus ERS97's non-transferable surplus
+        assert loss >= 0
+        if rule == "wigm":
+            assert loss == 0
+        if rule == "scottish":
+            assert loss < Fraction(len(ballots) * len(r.rounds), 10**5)
+        assert sum(rnd.tallies.values()) + sum(rnd.inactive.values()) <= valid
     assert len(r.winners) == min(seats, len(cands))
     assert len(set(r.winners)) == len(r.winners)
 

@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 import rctab_support as rs
 
-from voting import irv
+from voting import irv, stv
 
 CAUSE = {
     "exhaustedChoices": "exhausted_choices",
@@ -142,3 +142,53 @@ def test_continue_until_two_with_batch_elimination(rctab):
     ours = [sorted(rd.eliminated) for rd in r.rounds]
     assert [e for e in ours if e] == [e for e in theirs if e]
     assert {k: str(v) for k, v in r.rounds[-1].tallies.items()} == report["results"][-1]["tally"]
+
+
+MULTI_SEAT = [
+    "2013_minneapolis_park",
+    "minneapolis_multi_seat_threshold",
+    "test_set_multi_winner_whole_threshold",
+    "test_set_multi_winner_fractional_threshold",
+]
+
+
+@pytest.mark.parametrize("name", MULTI_SEAT)
+def test_rctab_multi_seat_fixtures_with_wigm(rctab, name):
+    """RCTab's multi-winner fractional count is WIGM with values truncated to the config's
+    decimals. RCTab spends a round on an election before it excludes anyone (an unchanged
+    round) and adds a round after the last seat to show the final surplus; those rounds carry
+    no new totals and are left out of the comparison, every other round must match."""
+    config, profile, expected = rs.load(rctab / name)
+    rules = config["rules"]
+    opts = rs.irv_options(config, profile)
+    for key in ("batch_elimination", "threshold", "continue_until_two"):
+        opts.pop(key)
+    r = stv(
+        profile,
+        seats=int(rules["numberOfWinners"]),
+        rule="wigm",
+        quota="droop_fractional" if rules.get("nonIntegerWinningThreshold") else "droop",
+        decimals=int(rules["decimalPlacesForVoteArithmetic"]),
+        **opts,
+    )
+    report = overall_report(expected)
+    theirs = []
+    for rd in report["results"]:
+        tally = {k: Fraction(v) for k, v in rd["tally"].items()}
+        if theirs and tally == theirs[-1]["tally"]:
+            continue
+        theirs.append(
+            {
+                "tally": tally,
+                "threshold": Fraction(rd["threshold"]),
+                "inactive": {CAUSE[k]: Fraction(v) for k, v in rd["inactiveBallots"].items() if k in CAUSE},
+            }
+        )
+    assert len(theirs) == len(r.rounds) + 1  # + RCTab's final-surplus round
+    for mine, exp in zip(r.rounds, theirs, strict=False):
+        assert {k: Fraction(v) for k, v in mine.tallies.items()} == exp["tally"], f"round {mine.number}"
+        assert mine.threshold == exp["threshold"]
+        assert dict(mine.inactive) == exp["inactive"], f"round {mine.number}"
+    elected_order = [x["elected"] for rd in report["results"] for x in rd["tallyResults"] if "elected" in x]
+    assert set(r.winners) == set(elected_order)
+    assert r.winners[0] == elected_order[0]
