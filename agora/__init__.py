@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, instance ``config.py``, environment, then ``config`` (tests)."""
-    from agora import accounts, admin, census, main, notifications, web
+    from agora import accounts, admin, census, comments, debates, main, moderation, notifications, proposals, web
     from agora.config import load_config
     from agora.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -38,7 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     web.init_app(app)
-    for feature in (main, accounts, census, admin, notifications):
+    for feature in (main, accounts, census, admin, notifications, proposals, debates, comments, moderation):
         app.register_blueprint(feature.bp)
 
     from agora import cli

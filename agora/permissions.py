@@ -38,13 +38,26 @@ class Permission(StrEnum):
     CENSUS_REGISTER_IMPORT = "census:register:import"
     CENSUS_REGISTER_VIEW = "census:register:view"
     PARTICIPATE = "participation:content:create"  # verified residents take part
+    # Proposals, debates, comments (issue 8): object rules live in agora/moderation/rules.py.
+    PROPOSAL_EDIT = "proposals:proposal:edit"
+    PROPOSAL_RETIRE = "proposals:proposal:retire"
+    PROPOSAL_ARCHIVE = "proposals:proposal:archive"
+    DEBATE_EDIT = "debates:debate:edit"
+    COMMENT_EDIT = "comments:comment:edit"
+    CONTENT_FLAG = "moderation:content:flag"
+    MODERATION_QUEUE_VIEW = "moderation:queue:view"
+    MODERATION_CONTENT_HIDE = "moderation:content:hide"
+    MODERATION_DEBATE_LOCK = "moderation:debate:lock"
+    MODERATION_USER_BLOCK = "moderation:user:block"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.RESIDENT: frozenset({Permission.ACCOUNT_RESIDENCY_VERIFY}),
-    Role.VERIFIED: frozenset({Permission.PARTICIPATE}),
+    Role.RESIDENT: frozenset({Permission.ACCOUNT_RESIDENCY_VERIFY, Permission.CONTENT_FLAG}),
+    Role.VERIFIED: frozenset({Permission.PARTICIPATE, Permission.PROPOSAL_EDIT, Permission.PROPOSAL_RETIRE,
+                              Permission.DEBATE_EDIT, Permission.COMMENT_EDIT}),
     Role.CLERK: frozenset({Permission.CENSUS_REGISTER_IMPORT, Permission.CENSUS_REGISTER_VIEW}),
-    Role.MODERATOR: frozenset(),
+    Role.MODERATOR: frozenset({Permission.MODERATION_QUEUE_VIEW, Permission.MODERATION_CONTENT_HIDE,
+                               Permission.MODERATION_DEBATE_LOCK, Permission.MODERATION_USER_BLOCK}),
     # Administrators hold every staff permission; taking part still needs a verified residency.
     Role.ADMIN: frozenset(Permission) - {Permission.PARTICIPATE, Permission.ACCOUNT_RESIDENCY_VERIFY},
 }
