@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 STANCE_LABELS = {"for": _l("For"), "neutral": _l("Neutral"), "against": _l("Against")}
@@ -10,7 +11,8 @@ class CommentForm(FlaskForm):
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=2000)],
                          description=_l("Markdown allowed; mention someone with @ and their name without spaces."),
                          render_kw={"rows": 4})
-    stance = SelectField(_l("Your stance"), choices=[("", _l("No stance"))] + list(STANCE_LABELS.items()),
+    stance = SelectField(_l("Your stance"), choices=[SelectChoice("", _l("No stance"))] + [
+        SelectChoice(k, v) for k, v in STANCE_LABELS.items()],
                          validators=[Optional()])
     parent_id = HiddenField()
     submit = SubmitField(_l("Publish comment"))

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from agora.proposals.models import RETIRE_REASONS
@@ -29,11 +30,12 @@ class ProposalForm(FlaskForm):
     publish = SubmitField(_l("Publish"))
 
     def set_districts(self, districts) -> None:
-        self.district_id.choices = [("", _l("The whole city"))] + [(str(d.id), d.name) for d in districts]
+        self.district_id.choices = [SelectChoice("", _l("The whole city"))] + [
+            SelectChoice(str(d.id), d.name) for d in districts]
 
 
 class RetireForm(FlaskForm):
-    reason = SelectField(_l("Reason"), choices=[(r, RETIRE_LABELS[r]) for r in RETIRE_REASONS],
+    reason = SelectField(_l("Reason"), choices=[SelectChoice(r, RETIRE_LABELS[r]) for r in RETIRE_REASONS],
                          validators=[DataRequired()])
     explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=500)],
                                 description=_l("Shown on the proposal, for example a link to the duplicate."),

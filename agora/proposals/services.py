@@ -99,8 +99,9 @@ def update_proposal(actor: User, proposal: Proposal, *, title: str, summary: str
     for key, value in _clean_fields(title, summary, body, district_id).items():
         setattr(proposal, key, value)
     new_tags = parse_tags(tags)
-    if new_tags != proposal.tags:
-        proposal.tag_rows = [ProposalTag(tag=t) for t in new_tags]
+    # Keep the rows of tags that stay: replacing them all would insert before deleting.
+    proposal.tag_rows = [row for row in proposal.tag_rows if row.tag in new_tags] + [
+        ProposalTag(tag=t) for t in new_tags if t not in proposal.tags]
     proposal.updated_at = utcnow()
     db.session.flush()
     return proposal

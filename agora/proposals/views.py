@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,6 +31,16 @@ STATUS_LABELS = {
 }
 
 
+@bp.app_template_filter("atomdate")
+def atom_date(moment: datetime | None) -> str:
+    """RFC 3339 in UTC (SQLite gives naive datetimes back; they were stored as UTC)."""
+    if moment is None:
+        return "1970-01-01T00:00:00Z"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @bp.app_context_processor
 def proposal_helpers():
     return {"status_labels": STATUS_LABELS}
@@ -52,7 +64,7 @@ def index():
 
 @bp.route("/feed.atom")
 def feed():
-    response = make_response(render_template("proposals/feed.atom", proposals=services.recent_for_feed()))
+    response = make_response(render_template("proposals/feed.xml", proposals=services.recent_for_feed()))
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response
 
