@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from agora.comments.forms import CommentForm
 from agora.comments.services import get_thread, stance_balance
@@ -57,9 +58,24 @@ def show(id: int):
     thread = get_thread("debates", debate.id, viewer=current_user, page=request.args.get("page", 1, type=int))
     return render_template(
         "debates/show.html", debate=debate, thread=thread, balance=stance_balance("debates", debate.id),
-        comment_form=CommentForm(), flag_form=FlagForm(), block=get_block(current_user),
+        comment_form=CommentForm(), flag_form=FlagForm(), block=get_block(current_user), form=FlaskForm(),
         following=notifications.is_following(current_user, "debates", debate.id),
         target_type="debates", target=debate)
+
+
+@bp.post("/<int:id>/follow")
+@login_required
+def follow(id: int):
+    debate = services.get_debate(id)
+    if FlaskForm().validate_on_submit():
+        with unit_of_work():
+            if request.form.get("stop"):
+                notifications.unfollow(current_user, "debates", debate.id)
+                flash(_("You no longer follow this debate."), "info")
+            else:
+                notifications.follow(current_user, "debates", debate.id)
+                flash(_("You follow this debate: you will be notified of new comments."), "success")
+    return redirect(url_for("debates.show", id=debate.id))
 
 
 @bp.route("/<int:id>/edit", methods=["GET", "POST"])

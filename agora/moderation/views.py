@@ -80,6 +80,25 @@ def bulk(target_type: str):
     return redirect(url_for("moderation.queue", type=target_type, state=state))
 
 
+@bp.route("/hide/<target_type>/<int:target_id>", methods=["GET", "POST"])
+@login_required
+def hide(target_type: str, target_id: int):
+    """Hide one item straight from its page (flagged or not), with a reason."""
+    if target_type not in CONTENT_TYPES:
+        abort(404)
+    item = services.get_content(target_type, target_id)
+    require(current_user, Permission.MODERATION_CONTENT_HIDE, item)
+    back = content_url(target_type, item)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        with unit_of_work():
+            services.moderate(current_user, "hide", target_type, [item.id], reason=form.reason.data)
+        flash(_("Hidden. The author is told the reason."), "success")
+        return redirect(back)
+    return render_template("moderation/reason.html", form=form, title=_("Hide this content"),
+                           subject=getattr(item, "title", None) or item.body[:200], back=back)
+
+
 @bp.route("/debates/<int:id>/lock", methods=["GET", "POST"])
 @login_required
 def lock_debate(id: int):

@@ -289,3 +289,28 @@ def test_pages_render_for_a_verified_resident(app, client, url):
     user_id(app, "rita@example.org", verified=True)
     login(client, "rita@example.org")
     assert client.get(url).status_code == 200
+
+
+def test_moderator_hides_directly_and_debates_can_be_followed(app, client):
+    rita = user_id(app, "rita@example.org", verified=True)
+    user_id(app, "mod@example.org", roles=[Role.MODERATOR])
+    did = a_debate(app, rita, title="Parking rules")
+    cid = a_comment(app, rita, did, "Unflagged but rude")
+    login(client, "mod@example.org")
+    page = client.get(f"/debates/{did}").get_data(as_text=True)
+    assert f"/moderation/hide/comments/{cid}" in page
+    assert client.get(f"/moderation/hide/comments/{cid}").status_code == 200
+    done = post_form(client, f"/moderation/hide/comments/{cid}", {"reason": "Rude"}, follow_redirects=True)
+    assert "Hidden by a moderator. Reason: Rude" in done.get_data(as_text=True)
+    followed = post_form(client, f"/debates/{did}/follow", follow_redirects=True)
+    assert "You follow this debate" in followed.get_data(as_text=True)
+
+
+def test_posting_is_rate_limited_per_account(app, client):
+    app.config["RATELIMIT_POSTING"] = "2 per minute"
+    rita = user_id(app, "rita@example.org", verified=True)
+    did = a_debate(app, rita)
+    login(client, "rita@example.org")
+    codes = [post_form(client, f"/comments/debates/{did}", {"body": f"Comment {i}"}).status_code for i in range(3)]
+    assert codes == [302, 302, 429]
+    assert count(app, Comment) == 2
