@@ -62,9 +62,10 @@ def unit_of_work() -> Iterator[None]:
         raise
 
 
-# Full-text search objects written by hand in migrations (FTS5 tables with their shadow tables, expression
-# indexes): autogenerate cannot compare them, so env.py and the migration check leave them out.
-UNCOMPARED_SCHEMA_PREFIXES = ("proposals_fts", "ix_proposals_search")
+# Full-text search objects written by hand in migrations (FTS5 tables with their shadow tables, PostgreSQL
+# tsvector columns and their indexes): autogenerate cannot compare them, so env.py and the migration
+# check leave them out.
+UNCOMPARED_SCHEMA_PREFIXES = ("proposals_fts", "ix_proposals_search", "search_vector")
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:  # noqa: ARG001

@@ -29,10 +29,11 @@ RETIRE_REASONS = ("duplicate", "started", "unfeasible", "done", "other")
 class Proposal(ModeratedMixin, db.Model):
     __tablename__ = "proposals"
     __table_args__ = (
-        Index("ix_proposals_status_published_at", "status", "published_at"),
-        Index("ix_proposals_status_support_count", "status", "support_count"),
-        # PostgreSQL full-text search uses the GIN index "ix_proposals_search" created in the migration
-        # (an expression index SQLite cannot compare); SQLite builds an FTS5 table on first use.
+        # Listings walk these backwards and stop after one page (filters are cheap row checks).
+        Index("ix_proposals_published_at", "published_at"),
+        Index("ix_proposals_support_count", "support_count"),
+        # PostgreSQL full-text search uses a stored tsvector column and GIN index created in the migration
+        # (left out of the models: SQLite has no tsvector); SQLite gets an FTS5 table there instead.
     )
     content_type = "proposals"
 
@@ -95,7 +96,7 @@ class ProposalSupport(db.Model):
     __tablename__ = "proposal_supports"
     __table_args__ = (
         UniqueConstraint("proposal_id", "user_id"),
-        Index("ix_proposal_supports_recent", "proposal_id", "created_at"),
+        Index("ix_proposal_supports_recent", "created_at", "proposal_id"),  # "hot": supports since a date
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

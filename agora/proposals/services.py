@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -265,19 +266,20 @@ def list_proposals(*, status: str = "active", district: str | None = None, tag: 
     if sort == "most_supported":
         stmt = stmt.order_by(Proposal.support_count.desc(), Proposal.id.desc())
     elif sort == "hot":
+        # Supports received in the last days, counted once for all proposals (not one subquery per row).
         since = utcnow() - timedelta(days=current_app.config["PROPOSALS_HOT_DAYS"])
-        recent = (select(func.count()).where(ProposalSupport.proposal_id == Proposal.id,
-                                             ProposalSupport.created_at >= since).scalar_subquery())
-        stmt = stmt.order_by(recent.desc(), Proposal.support_count.desc(), Proposal.id.desc())
+        recent = (select(ProposalSupport.proposal_id, func.count().label("n"))
+                  .where(ProposalSupport.created_at >= since).group_by(ProposalSupport.proposal_id).subquery())
+        stmt = stmt.outerjoin(recent, recent.c.proposal_id == Proposal.id).order_by(
+            func.coalesce(recent.c.n, 0).desc(), Proposal.support_count.desc(), Proposal.id.desc())
     else:
         stmt = stmt.order_by(Proposal.published_at.desc(), Proposal.id.desc())
     return db.paginate(stmt, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"],
                        error_out=False, count=True)
 
 
-# Full text: PostgreSQL's to_tsvector/websearch_to_tsquery (GIN index in the migration), SQLite's FTS5.
-_PG_DOCUMENT = func.to_tsvector(literal_column("'simple'::regconfig"),
-                                literal_column("proposals.title || ' ' || proposals.summary || ' ' || proposals.body"))
+# Full text: PostgreSQL's stored to_tsvector with websearch_to_tsquery, SQLite's FTS5 (both in the migration).
+_PG_DOCUMENT = literal_column("proposals.search_vector")  # stored tsvector, GIN-indexed (see the migration)
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
@@ -296,12 +298,22 @@ def search_filter(stmt: Select, q: str) -> Select:
     return stmt.where(Proposal.id.in_(ids))
 
 
+_TAG_CACHE: dict[str, tuple[float, list[str]]] = {}
+
+
 def list_tags(limit: int = 30) -> list[str]:
+    """The most used tags of visible proposals, for the filter menu; cached per process for a minute."""
+    key = f"{db.engine.url}:{limit}"
+    cached = _TAG_CACHE.get(key)
+    if cached and time.monotonic() - cached[0] < current_app.config["PROPOSALS_TAGS_CACHE_SECONDS"]:
+        return cached[1]
     rows = db.session.execute(
         select(ProposalTag.tag, func.count()).join(Proposal, Proposal.id == ProposalTag.proposal_id)
         .where(Proposal.status != ProposalStatus.DRAFT, Proposal.hidden_at.is_(None))
         .group_by(ProposalTag.tag).order_by(func.count().desc(), ProposalTag.tag).limit(limit))
-    return sorted(tag for tag, _count in rows)
+    tags = sorted(tag for tag, _count in rows)
+    _TAG_CACHE[key] = (time.monotonic(), tags)
+    return tags
 
 
 def list_districts() -> list[District]:

@@ -129,8 +129,8 @@ def upgrade():
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposals_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_district_id'), ['district_id'], unique=False)
-        batch_op.create_index('ix_proposals_status_published_at', ['status', 'published_at'], unique=False)
-        batch_op.create_index('ix_proposals_status_support_count', ['status', 'support_count'], unique=False)
+        batch_op.create_index('ix_proposals_published_at', ['published_at'], unique=False)
+        batch_op.create_index('ix_proposals_support_count', ['support_count'], unique=False)
 
     op.create_table('user_blocks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -180,7 +180,7 @@ def upgrade():
     sa.UniqueConstraint('proposal_id', 'user_id', name=op.f('uq_proposal_supports_proposal_id_user_id'))
     )
     with op.batch_alter_table('proposal_supports', schema=None) as batch_op:
-        batch_op.create_index('ix_proposal_supports_recent', ['proposal_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_proposal_supports_recent', ['created_at', 'proposal_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposal_supports_user_id'), ['user_id'], unique=False)
 
     op.create_table('proposal_tags',
@@ -196,10 +196,12 @@ def upgrade():
 
     # ### end Alembic commands ###
     if op.get_bind().dialect.name == "postgresql":
-        # Full-text search (the "simple" configuration: several languages, no stemming). The query in
-        # agora/proposals/services.py uses exactly this expression. SQLite builds FTS5 on first use.
-        op.execute("CREATE INDEX ix_proposals_search ON proposals USING gin "
-                   "(to_tsvector('simple'::regconfig, title || ' ' || summary || ' ' || body))")
+        # Full-text search (the "simple" configuration: several languages, no stemming), queried in
+        # agora/proposals/services.py; not in the models (SQLite has no tsvector).
+        # A stored tsvector (computed by PostgreSQL on every write) with a GIN index.
+        op.execute("ALTER TABLE proposals ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+                   "(to_tsvector('simple'::regconfig, title || ' ' || summary || ' ' || body)) STORED")
+        op.execute("CREATE INDEX ix_proposals_search ON proposals USING gin (search_vector)")
     elif op.get_bind().dialect.name == "sqlite":
         # An FTS5 index over the proposals table, kept in step by triggers.
         for statement in SQLITE_FTS:
@@ -209,6 +211,7 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_proposals_search")
+        op.execute("ALTER TABLE proposals DROP COLUMN search_vector")
     elif op.get_bind().dialect.name == "sqlite":
         for name in ("proposals_fts_ai", "proposals_fts_ad", "proposals_fts_au"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -233,8 +236,8 @@ def downgrade():
     op.drop_table('comment_revisions')
     op.drop_table('user_blocks')
     with op.batch_alter_table('proposals', schema=None) as batch_op:
-        batch_op.drop_index('ix_proposals_status_support_count')
-        batch_op.drop_index('ix_proposals_status_published_at')
+        batch_op.drop_index('ix_proposals_support_count')
+        batch_op.drop_index('ix_proposals_published_at')
         batch_op.drop_index(batch_op.f('ix_proposals_district_id'))
         batch_op.drop_index(batch_op.f('ix_proposals_author_id'))
 
