@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -25,6 +26,9 @@ class ProposalForm(FlaskForm):
     district_id = SelectField(_l("Where"), coerce=str, validators=[Optional()])
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=220)],
                        description=_l("Up to five, separated by commas, for example: mobility, trees."))
+    attachments = MultipleFileField(
+        _l("Images and PDF documents"), render_kw={"accept": "image/png,image/jpeg,image/webp,application/pdf"},
+        description=_l("Optional. Up to three files: images up to 1 MB, PDF documents up to 3 MB."))
     preview = SubmitField(_l("Preview"))
     save_draft = SubmitField(_l("Save as draft"))
     publish = SubmitField(_l("Publish"))

@@ -23,7 +23,14 @@ from agora.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from agora.moderation.services import ensure_can_post
 from agora.notifications import services as notifications
 from agora.permissions import Permission, object_rule, require
-from agora.proposals.models import RETIRE_REASONS, Proposal, ProposalStatus, ProposalSupport, ProposalTag
+from agora.proposals.models import (
+    RETIRE_REASONS,
+    Proposal,
+    ProposalAttachment,
+    ProposalStatus,
+    ProposalSupport,
+    ProposalTag,
+)
 
 FOLLOW_TYPE = "proposals"
 STATUS_FILTERS = ("active", "successful", "retired", "archived")
@@ -106,6 +113,82 @@ def update_proposal(actor: User, proposal: Proposal, *, title: str, summary: str
     proposal.updated_at = utcnow()
     db.session.flush()
     return proposal
+
+
+# Accepted types, recognised by their first bytes (never by the name or the browser's claim). No SVG: it
+# can carry scripts.
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
+def sniff_type(data: bytes) -> str | None:
+    for magic, content_type in _SIGNATURES:
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def add_attachments(actor: User, proposal: Proposal, files: Iterable[tuple[str, bytes]]) -> list[ProposalAttachment]:
+    """The author attaches images (PNG, JPEG, WebP) and PDFs while the proposal is editable.
+
+    Types are checked by content; sizes against ``PROPOSALS_MAX_IMAGE_BYTES`` / ``PROPOSALS_MAX_PDF_BYTES``;
+    at most ``PROPOSALS_MAX_ATTACHMENTS`` per proposal. Raises InvalidInput naming the file.
+    """
+    from werkzeug.utils import secure_filename
+
+    files = [(name, data) for name, data in files if data]
+    if not files:
+        return []
+    ensure_can_post(actor)
+    require(actor, Permission.PROPOSAL_EDIT, proposal)
+    config = current_app.config
+    existing = db.session.scalar(select(func.count()).select_from(ProposalAttachment)
+                                 .where(ProposalAttachment.proposal_id == proposal.id))
+    if existing + len(files) > config["PROPOSALS_MAX_ATTACHMENTS"]:
+        raise InvalidInput(_("A proposal can have at most %(n)d attachments.", n=config["PROPOSALS_MAX_ATTACHMENTS"]),
+                           field="attachments")
+    added = []
+    for name, data in files:
+        label = (secure_filename(name or "") or "attachment")[:200]
+        content_type = sniff_type(data)
+        if content_type is None:
+            raise InvalidInput(_("%(name)s is not a PNG, JPEG or WebP image nor a PDF.", name=label),
+                               field="attachments")
+        limit = config["PROPOSALS_MAX_PDF_BYTES" if content_type == "application/pdf" else "PROPOSALS_MAX_IMAGE_BYTES"]
+        if len(data) > limit:
+            raise InvalidInput(_("%(name)s is larger than %(mb).1f MB.", name=label, mb=limit / 1024 / 1024),
+                               field="attachments")
+        attachment = ProposalAttachment(proposal_id=proposal.id, filename=label, content_type=content_type,
+                                        size=len(data), data=data)
+        db.session.add(attachment)
+        added.append(attachment)
+    db.session.flush()
+    return added
+
+
+def list_attachments(proposal: Proposal) -> list[ProposalAttachment]:
+    """Name, type and size only (the bytes stay in the database until downloaded)."""
+    from sqlalchemy.orm import defer
+
+    return list(db.session.scalars(
+        select(ProposalAttachment).options(defer(ProposalAttachment.data))
+        .where(ProposalAttachment.proposal_id == proposal.id).order_by(ProposalAttachment.id)))
+
+
+def get_attachment(attachment_id: int, viewer: User | None) -> ProposalAttachment:
+    """An attachment of a proposal the viewer may see (not hidden; drafts only to the author)."""
+    attachment = db.session.get(ProposalAttachment, attachment_id)
+    if attachment is None:
+        raise NotFound(_("This file does not exist."))
+    proposal = get_proposal(attachment.proposal_id, viewer)
+    if proposal.is_hidden:
+        raise NotFound(_("This file does not exist."))
+    return attachment
 
 
 def publish_proposal(actor: User, proposal: Proposal) -> Proposal:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -69,6 +69,15 @@ def feed():
     return response
 
 
+def _uploads(form) -> list[tuple[str, bytes]]:
+    limit = max(current_app.config["PROPOSALS_MAX_IMAGE_BYTES"], current_app.config["PROPOSALS_MAX_PDF_BYTES"])
+    files = []
+    for upload in form.attachments.data or []:
+        if getattr(upload, "filename", None):
+            files.append((upload.filename, upload.read(limit + 1)))
+    return files
+
+
 def _preview(form):
     return render_markdown(form.body.data or "")
 
@@ -89,7 +98,10 @@ def new():
                     proposal = services.create_proposal(
                         current_user, title=form.title.data, summary=form.summary.data, body=form.body.data,
                         district_id=int(form.district_id.data) if form.district_id.data else None,
-                        tags=form.tags.data, publish=bool(form.publish.data))
+                        tags=form.tags.data, publish=False)
+                    services.add_attachments(current_user, proposal, _uploads(form))
+                    if form.publish.data:
+                        services.publish_proposal(current_user, proposal)
             except InvalidInput as error:
                 form_error(form, error)
             else:
@@ -107,9 +119,22 @@ def show(id: int):
     return render_template(
         "proposals/show.html", proposal=proposal, thread=thread, threshold=services.support_threshold(),
         supported=services.has_supported(current_user, proposal), form=FlaskForm(), comment_form=CommentForm(),
+        attachments=services.list_attachments(proposal),
         flag_form=FlagForm(), retire_labels=RETIRE_LABELS,
         following=notifications.is_following(current_user, "proposals", proposal.id),
         block=get_block(current_user), target_type="proposals", target=proposal)
+
+
+@bp.route("/attachments/<int:attachment_id>/<name>")
+def attachment(attachment_id: int, name: str):  # noqa: ARG001 (the name is for people and downloads)
+    item = services.get_attachment(attachment_id, current_user if current_user.is_authenticated else None)
+    response = make_response(item.data)
+    response.headers["Content-Type"] = item.content_type
+    # PDFs download rather than open inside the site; images display. nosniff is set globally.
+    disposition = "inline" if item.is_image else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{item.filename}"'
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @bp.route("/<int:id>/edit", methods=["GET", "POST"])
@@ -133,6 +158,7 @@ def edit(id: int):
                         current_user, proposal, title=form.title.data, summary=form.summary.data,
                         body=form.body.data, tags=form.tags.data,
                         district_id=int(form.district_id.data) if form.district_id.data else None)
+                    services.add_attachments(current_user, proposal, _uploads(form))
                     if form.publish.data and proposal.status == ProposalStatus.DRAFT:
                         services.publish_proposal(current_user, proposal)
             except InvalidInput as error:

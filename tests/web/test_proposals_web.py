@@ -314,3 +314,49 @@ def test_posting_is_rate_limited_per_account(app, client):
     codes = [post_form(client, f"/comments/debates/{did}", {"body": f"Comment {i}"}).status_code for i in range(3)]
     assert codes == [302, 302, 429]
     assert count(app, Comment) == 2
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+PDF = b"%PDF-1.7\n" + b"0" * 100
+
+
+def test_attachments_checked_by_content_and_size_and_served_safely(app, client):
+    import io
+
+    from agora.proposals.models import ProposalAttachment
+
+    user_id(app, "rita@example.org", verified=True)
+    login(client, "rita@example.org")
+
+    def submit_with(*files):
+        data = {"title": "Trees with pictures", "summary": "Plant twenty trees for shade", "body": "Body text here.",
+                "district_id": "", "tags": "", "publish": "Publish",
+                "attachments": [(io.BytesIO(content), name) for name, content in files]}
+        return post_form(client, "/proposals/new", data, content_type="multipart/form-data")
+
+    fake = submit_with(("photo.png", b"<html><script>alert(1)</script></html>"))
+    assert fake.status_code == 200 and "is not a PNG, JPEG or WebP image nor a PDF" in fake.get_data(as_text=True)
+    app.config["PROPOSALS_MAX_IMAGE_BYTES"] = 50
+    big = submit_with(("photo.png", PNG))
+    assert "photo.png is larger than" in big.get_data(as_text=True)
+    app.config["PROPOSALS_MAX_IMAGE_BYTES"] = 1024 * 1024
+    many = submit_with(*[(f"p{i}.png", PNG) for i in range(4)])
+    assert "at most 3 attachments" in many.get_data(as_text=True)
+    assert count(app, Proposal) == 0 and count(app, ProposalAttachment) == 0  # all or nothing
+
+    ok = submit_with(("../../etc/photo.png", PNG), ("plan.pdf", PDF))
+    assert ok.status_code == 302
+    page = client.get(ok.headers["Location"]).get_data(as_text=True)
+    assert "etc_photo.png" in page and "plan.pdf" in page
+    with app.app_context():
+        image, pdf = db.session.scalars(select(ProposalAttachment).order_by(ProposalAttachment.id)).all()
+        image_url, pdf_url, pid = (f"/proposals/attachments/{image.id}/x", f"/proposals/attachments/{pdf.id}/x",
+                                   image.proposal_id)
+    shown = client.get(image_url)
+    assert shown.data == PNG and shown.content_type == "image/png"
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+    downloaded = client.get(pdf_url)
+    assert downloaded.headers["Content-Disposition"].startswith("attachment;")
+    mod = user_id(app, "mod@example.org", roles=[Role.MODERATOR])
+    act(app, moderation.moderate, mod, "hide", "proposals", [pid], reason="Spam")
+    assert app.test_client().get(image_url).status_code == 404
