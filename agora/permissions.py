@@ -38,7 +38,7 @@ class Permission(StrEnum):
     CENSUS_REGISTER_IMPORT = "census:register:import"
     CENSUS_REGISTER_VIEW = "census:register:view"
     PARTICIPATE = "participation:content:create"  # verified residents take part
-    # Proposals, debates, comments (issue 8): object rules live in agora/moderation/rules.py.
+    # Proposals, debates, comments, moderation (issue 8); their object rules sit in each services.py.
     PROPOSAL_EDIT = "proposals:proposal:edit"
     PROPOSAL_RETIRE = "proposals:proposal:retire"
     PROPOSAL_ARCHIVE = "proposals:proposal:archive"
