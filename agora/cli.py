@@ -157,6 +157,20 @@ def census_import_command(path: Path) -> None:
                f"{report.unchanged} unchanged; new districts: {', '.join(report.districts_added) or 'none'}")
 
 
+proposals_group = click.Group("proposals", help="Citizen proposals.")
+
+
+@proposals_group.command("archive")
+@with_appcontext
+def proposals_archive_command() -> None:
+    """Archive published proposals that did not succeed within PROPOSALS_ARCHIVE_MONTHS (run it daily)."""
+    from agora.proposals import services
+
+    with unit_of_work():
+        count = services.archive_stale_proposals("cli")
+    click.echo(f"archived {count} proposal{'s' if count != 1 else ''}")
+
+
 translations_group = click.Group("translations", help="Maintain the nl/fr/es message catalogs.")
 
 
@@ -199,6 +213,6 @@ def commitments_refresh_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the app's commands: ``agora <command>`` and ``flask --app agora <command>`` both see them."""
-    for command in (seed_demo_command, users, audit_group, census_group, translations_group,
+    for command in (seed_demo_command, users, audit_group, census_group, proposals_group, translations_group,
                     commitments_group):
         app.cli.add_command(command)

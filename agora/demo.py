@@ -63,6 +63,7 @@ def seed() -> bool:
     db.session.flush()
     _seed_votes()
     _seed_commitments()
+    _seed_proposals()
     return True
 
 
@@ -149,6 +150,56 @@ def _seed_commitments() -> None:
                             text="First check-up day: 42 bikes checked.")
     commitments.comment(clerk, result, body="The city lends your school two extra bike racks.")
     commitments.endorse(clerk, result)
+
+
+def _seed_proposals() -> None:
+    """Sample proposals, a debate with a short threaded discussion, and one report waiting for review."""
+    from agora.census.models import District
+    from agora.comments import services as comments
+    from agora.debates import services as debates
+    from agora.moderation import services as moderation
+    from agora.proposals import services as proposals
+
+    def user(email: str) -> User:
+        return db.session.scalar(select(User).where(User.email == email))
+
+    rita, mo, noah = user("resident@agora.example"), user("moderator@agora.example"), user("newcomer@agora.example")
+    # A second verified resident, so the discussions have two voices.
+    sam = User(email="neighbour@agora.example", display_name="Sam Neighbour", email_confirmed_at=utcnow(),
+               password_hash=generate_password_hash(DEMO_PASSWORD))
+    db.session.add(sam)
+    db.session.flush()
+    entry = db.session.scalar(select(CensusEntry).where(CensusEntry.document_hash == census.hash_document("DEMO0003")))
+    census.verify_residency(sam, document_number="DEMO0003", date_of_birth=entry.date_of_birth,
+                            postal_code=entry.postal_code)
+    kessel = db.session.scalar(select(District).where(District.name == "Kessel-Lo"))
+    samples = [
+        ("Shade trees on the Ladeuzeplein", "Plant twenty lime trees so the square is usable in summer.",
+         "The square is **too hot** in July and August.\n\n- twenty lime trees\n- benches in their shade",
+         None, "green, summer"),
+        ("A safe bike lane on the Diestsesteenweg", "Separate cyclists from cars between the station and the park.",
+         "Parents do not let their children cycle to school here. A kerb-separated lane would change that.",
+         kessel.id if kessel else None, "mobility, safety"),
+        ("Open the school playgrounds on Sundays", "Let neighbourhood children play where there is space.",
+         "Most playgrounds are locked at weekends. A volunteer could open and close the gate.",
+         None, "children, public space"),
+    ]
+    created = [proposals.create_proposal(rita, title=t, summary=s, body=b, district_id=d, tags=tags, publish=True)
+               for t, s, b, d, tags in samples]
+    proposals.create_proposal(rita, title="Draft: a repair café in the library", summary="Monthly repair café "
+                              "with volunteers.", body="Still working on this one.", publish=False)
+    proposals.support_proposal(rita, created[0].id)
+    first = comments.add_comment(rita, "proposals", created[0].id, body="Lime trees also smell wonderful in June.")
+    comments.add_comment(sam, "proposals", created[0].id, body="Good idea, @RitaResident.", parent_id=first.id)
+    proposals.support_proposal(sam, created[0].id)
+
+    debate = debates.create_debate(mo, title="Should the city centre be car-free on Saturdays?",
+                                   body="Shops worry about customers; residents about air and noise. Where do you "
+                                        "stand?")
+    comments.add_comment(rita, "debates", debate.id, body="Yes: the centre is small enough to walk.", stance="for")
+    rude = comments.add_comment(sam, "debates", debate.id, body="Only a fool would drive there anyway.",
+                                stance="neutral")
+    moderation.flag_content(noah, "comments", rude.id, reason="offensive")
 
 
 def describe() -> str:

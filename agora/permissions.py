@@ -47,17 +47,30 @@ class Permission(StrEnum):
     PARTICIPATE = "participation:content:create"  # verified residents take part
     VOTE_CAST = "votes:ballot:cast"  # eligibility per vote: see agora.votes.services
     VOTES_MANAGE = "votes:vote:manage"
+    # Proposals, debates, comments, moderation (issue 8); their object rules sit in each services.py.
+    PROPOSAL_EDIT = "proposals:proposal:edit"
+    PROPOSAL_RETIRE = "proposals:proposal:retire"
+    PROPOSAL_ARCHIVE = "proposals:proposal:archive"
+    DEBATE_EDIT = "debates:debate:edit"
+    COMMENT_EDIT = "comments:comment:edit"
+    CONTENT_FLAG = "moderation:content:flag"
+    MODERATION_QUEUE_VIEW = "moderation:queue:view"
+    MODERATION_CONTENT_HIDE = "moderation:content:hide"
+    MODERATION_DEBATE_LOCK = "moderation:debate:lock"
+    MODERATION_USER_BLOCK = "moderation:user:block"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.RESIDENT: frozenset({Permission.ACCOUNT_RESIDENCY_VERIFY,
+    Role.RESIDENT: frozenset({Permission.ACCOUNT_RESIDENCY_VERIFY, Permission.CONTENT_FLAG,
                               # commitments: the object rules (membership, ownership) decide
                               Permission.COMMITMENTS_COMMITMENT_CREATE, Permission.COMMITMENTS_COMMITMENT_UPDATE}),
-    Role.VERIFIED: frozenset({Permission.PARTICIPATE, Permission.VOTE_CAST}),
+    Role.VERIFIED: frozenset({Permission.PARTICIPATE, Permission.VOTE_CAST, Permission.PROPOSAL_EDIT,
+                              Permission.PROPOSAL_RETIRE, Permission.DEBATE_EDIT, Permission.COMMENT_EDIT}),
     Role.CLERK: frozenset({Permission.CENSUS_REGISTER_IMPORT, Permission.CENSUS_REGISTER_VIEW,
                            Permission.COMMITMENTS_INDICATOR_RECORD, Permission.COMMITMENTS_COMMITMENT_COMMENT,
                            Permission.COMMITMENTS_COMMITMENT_ENDORSE}),
-    Role.MODERATOR: frozenset(),
+    Role.MODERATOR: frozenset({Permission.MODERATION_QUEUE_VIEW, Permission.MODERATION_CONTENT_HIDE,
+                               Permission.MODERATION_DEBATE_LOCK, Permission.MODERATION_USER_BLOCK}),
     # Administrators hold every staff permission; taking part still needs a verified residency.
     Role.ADMIN: frozenset(Permission) - {Permission.PARTICIPATE, Permission.ACCOUNT_RESIDENCY_VERIFY},
 }

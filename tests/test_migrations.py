@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 from helpers import PG_URL, make_test_app, reset_postgresql_schema
 from sqlalchemy import inspect
 
-from agora.db import db
+from agora.db import db, include_name
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -28,7 +28,8 @@ def test_upgrade_head_on_empty_database_matches_models(backend, tmp_path):
         tables = set(inspect(db.engine).get_table_names())
         assert {"users", "census_entries", "audit", "alembic_version"} <= tables
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+            opts = {"compare_type": True, "include_name": include_name}
+            diff = compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         db.engine.dispose()
     if backend == "postgresql":

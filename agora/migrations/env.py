@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from agora.db import include_name
+
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     # Configure logging only when nothing else has (the CLI), never inside tests or the app.
@@ -34,6 +36,7 @@ def run_migrations_online():
 
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("include_name", include_name)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():

@@ -1,0 +1,255 @@
+"""Comment threads on anything commentable (proposals, debates): post, reply (depth 3), edit with
+history, vote up or down, @mention. Hidden comments stay in the thread as placeholders."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from agora.accounts.models import User
+from agora.comments.models import MAX_DEPTH, Comment, CommentRevision, CommentVote, Stance
+from agora.db import db, utcnow
+from agora.errors import Conflict, InvalidInput, NotFound, PhaseClosed
+from agora.moderation.services import ensure_can_post
+from agora.notifications import services as notifications
+from agora.permissions import Permission, object_rule, require
+
+MAX_LENGTH = 2000
+MAX_MENTIONS = 5
+_MENTION_RE = re.compile(r"(?<![\w@])@([\w.\-]{2,40})", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Target:
+    """How comments see the thing they are attached to; each feature registers one."""
+
+    load: Callable[[int], Any]  # id -> object or None
+    endpoint: str  # the page that shows the thread, taking ``id``
+    allows_stance: bool = False
+
+
+TARGETS: dict[str, Target] = {}
+
+
+def register_target(name: str, target: Target) -> None:
+    TARGETS[name] = target
+
+
+@object_rule(Permission.COMMENT_EDIT)
+def _author_edits_visible_comment(user: User, comment: Comment) -> bool:
+    return comment.author_id == user.id and comment.hidden_at is None
+
+
+def get_target(target_type: str, target_id: int) -> tuple[Target, Any]:
+    """The commented object if it exists and is public (published, not hidden)."""
+    target = TARGETS.get(target_type)
+    obj = target.load(target_id) if target is not None else None
+    if obj is None or not obj.is_public:
+        raise NotFound(_("There is nothing to comment on here."))
+    return target, obj
+
+
+def comment_url(comment: Comment) -> str | None:
+    target = TARGETS.get(comment.target_type)
+    if target is None:
+        return None
+    try:
+        return url_for(target.endpoint, id=comment.target_id, _anchor=f"comment-{comment.id}")
+    except RuntimeError:
+        return None
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput(_("Write a comment first."), field="body")
+    if len(body) > MAX_LENGTH:
+        raise InvalidInput(_("A comment is limited to %(n)d characters.", n=MAX_LENGTH), field="body")
+    return body
+
+
+def mentioned_users(body: str, *, exclude: User | None = None) -> list[User]:
+    """Users named as ``@Name`` (their display name without spaces, any case), at most five."""
+    handles = list(dict.fromkeys(m.lower() for m in _MENTION_RE.findall(body)))[:MAX_MENTIONS]
+    if not handles:
+        return []
+    key = func.lower(func.replace(User.display_name, " ", ""))
+    users = db.session.scalars(select(User).where(key.in_(handles), User.deleted_at.is_(None))).all()
+    return [u for u in users if exclude is None or u.id != exclude.id][:MAX_MENTIONS * 2]
+
+
+def add_comment(actor: User, target_type: str, target_id: int, *, body: str, parent_id: int | None = None,
+                stance: str | None = None) -> Comment:
+    """A verified, unblocked resident comments or replies (up to depth 3).
+
+    Followers of the target, the parent's author and @mentioned people are notified; the
+    commenter starts following the target. Raises PhaseClosed when the thread is locked.
+    """
+    ensure_can_post(actor)
+    target, obj = get_target(target_type, target_id)
+    if not getattr(obj, "comments_open", True):
+        raise PhaseClosed(_("This discussion is closed to new comments."))
+    body = _clean_body(body)
+    parent = None
+    if parent_id:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or (parent.target_type, parent.target_id) != (target_type, obj.id):
+            raise NotFound(_("The comment you reply to does not exist."))
+        if parent.is_hidden:
+            raise Conflict(_("You cannot reply to a hidden comment."))
+        if parent.depth >= MAX_DEPTH - 1:
+            raise InvalidInput(_("Replies go at most three levels deep."), field="body")
+    stance = stance or None
+    if stance is not None:
+        if stance not in set(Stance) or not target.allows_stance or parent is not None:
+            raise InvalidInput(_("Choose a stance from the list."), field="stance")
+    comment = Comment(target_type=target_type, target_id=obj.id, parent_id=parent.id if parent else None,
+                      depth=parent.depth + 1 if parent else 0, author_id=actor.id, body=body, stance=stance)
+    db.session.add(comment)
+    if hasattr(type(obj), "comment_count"):
+        model = type(obj)
+        db.session.execute(update(model).where(model.id == obj.id).values(comment_count=model.comment_count + 1)
+                           .execution_options(synchronize_session=False))
+    db.session.flush()
+    _notify_new_comment(actor, comment, obj, parent)
+    notifications.follow(actor, target_type, obj.id)
+    return comment
+
+
+def _notify_new_comment(actor: User, comment: Comment, obj: Any, parent: Comment | None) -> None:
+    link, title, name = comment_url(comment), obj.title, actor.display_name
+    mentioned = mentioned_users(comment.body, exclude=actor)
+    notifications.notify(mentioned, "comment.mention", lambda: _(
+        "%(name)s mentioned you in a comment on “%(title)s”.", name=name, title=title), link)
+    skip = {u.id for u in mentioned} | {actor.id}
+    if parent is not None and parent.author_id not in skip:
+        notifications.notify([parent.author], "comment.reply", lambda: _(
+            "%(name)s replied to your comment on “%(title)s”.", name=name, title=title), link)
+        skip.add(parent.author_id)
+    others = [u for u in notifications.followers(comment.target_type, obj.id) if u.id not in skip]
+    notifications.notify(others, "comment.new", lambda: _(
+        "%(name)s commented on “%(title)s”.", name=name, title=title), link)
+
+
+def edit_comment(actor: User, comment_id: int, *, body: str) -> Comment:
+    """The author edits a visible comment; the earlier text is kept and shown as its history."""
+    comment = get_comment(comment_id)
+    ensure_can_post(actor)
+    require(actor, Permission.COMMENT_EDIT, comment)
+    body = _clean_body(body)
+    if body == comment.body:
+        return comment
+    db.session.add(CommentRevision(comment_id=comment.id, body=comment.body,
+                                   written_at=comment.edited_at or comment.created_at))
+    comment.body, comment.edited_at = body, utcnow()
+    db.session.flush()
+    return comment
+
+
+def vote_comment(actor: User, comment_id: int, value: int) -> int:
+    """Vote a comment up (+1) or down (-1); the same vote again takes it back. Not on one's own.
+
+    Returns the actor's vote after the change (1, -1 or 0).
+    """
+    ensure_can_post(actor)
+    comment = get_comment(comment_id)
+    if value not in (1, -1):
+        raise InvalidInput(_("A vote is up or down."))
+    if comment.author_id == actor.id:
+        raise Conflict(_("You cannot vote on your own comment."))
+    if comment.is_hidden:
+        raise Conflict(_("This comment is hidden."))
+    result = value
+    try:
+        with db.session.begin_nested():
+            db.session.add(CommentVote(comment_id=comment.id, user_id=actor.id, value=value))
+    except IntegrityError:
+        vote = db.session.scalar(select(CommentVote).where(
+            CommentVote.comment_id == comment.id, CommentVote.user_id == actor.id))
+        if vote.value == value:
+            db.session.delete(vote)
+            result = 0
+        else:
+            vote.value = value
+        db.session.flush()
+    ups = select(func.count()).where(CommentVote.comment_id == comment.id, CommentVote.value == 1).scalar_subquery()
+    downs = select(func.count()).where(CommentVote.comment_id == comment.id,
+                                       CommentVote.value == -1).scalar_subquery()
+    db.session.execute(update(Comment).where(Comment.id == comment.id).values(upvotes=ups, downvotes=downs)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(comment)
+    return result
+
+
+def get_comment(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(_("This comment does not exist."))
+    return comment
+
+
+def comment_history(comment_id: int) -> tuple[Comment, list[CommentRevision]]:
+    """A comment and its earlier texts, oldest first. Hidden comments have no public history."""
+    comment = get_comment(comment_id)
+    if comment.is_hidden:
+        raise NotFound(_("This comment is hidden."))
+    return comment, list(db.session.scalars(
+        select(CommentRevision).where(CommentRevision.comment_id == comment.id).order_by(CommentRevision.id)))
+
+
+# --- reading a thread ------------------------------------------------------------------------
+
+@dataclass
+class Thread:
+    page: Any  # pagination of top-level comments
+    replies: dict[int, list[Comment]] = field(default_factory=dict)
+    my_votes: dict[int, int] = field(default_factory=dict)
+    total: int = 0
+
+
+def get_thread(target_type: str, target_id: int, *, viewer: User | None = None, page: int = 1,
+               per_page: int | None = None, order: str = "newest") -> Thread:
+    """Top-level comments a page at a time (newest or best first), each with its replies (oldest first)."""
+    base = select(Comment).where(Comment.target_type == target_type, Comment.target_id == target_id)
+    top = base.where(Comment.parent_id.is_(None))
+    if order == "best":
+        top = top.order_by((Comment.upvotes - Comment.downvotes).desc(), Comment.id.desc())
+    else:
+        top = top.order_by(Comment.id.desc())
+    pagination = db.paginate(top, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"],
+                             error_out=False)
+    thread = Thread(page=pagination, total=db.session.scalar(
+        select(func.count()).select_from(Comment).where(Comment.target_type == target_type,
+                                                        Comment.target_id == target_id)))
+    level = [c.id for c in pagination.items]
+    everything = list(pagination.items)
+    for _depth in range(1, MAX_DEPTH):
+        if not level:
+            break
+        children = db.session.scalars(base.where(Comment.parent_id.in_(level)).order_by(Comment.id)).all()
+        for child in children:
+            thread.replies.setdefault(child.parent_id, []).append(child)
+        everything.extend(children)
+        level = [c.id for c in children]
+    if viewer is not None and getattr(viewer, "is_authenticated", False) and everything:
+        thread.my_votes = dict(db.session.execute(select(CommentVote.comment_id, CommentVote.value).where(
+            CommentVote.user_id == viewer.id, CommentVote.comment_id.in_([c.id for c in everything]))).all())
+    return thread
+
+
+def stance_balance(target_type: str, target_id: int) -> dict[str, int]:
+    """Visible top-level comments per stance, for the balance bar."""
+    counts = dict(db.session.execute(
+        select(Comment.stance, func.count()).where(
+            Comment.target_type == target_type, Comment.target_id == target_id, Comment.parent_id.is_(None),
+            Comment.hidden_at.is_(None), Comment.stance.isnot(None)).group_by(Comment.stance)).all())
+    return {s.value: counts.get(s.value, 0) for s in Stance}
+
+

@@ -1,0 +1,5 @@
+"""Moderation: flags, the queue, hiding, locking and blocking, all audited."""
+
+from agora.moderation.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,407 @@
+"""Proposals: submit, edit until supported, publish, support once, succeed, retire, archive; list and search."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, literal_column, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from agora import audit
+from agora.accounts.models import User
+from agora.census.models import CensusEntry, District
+from agora.comments.services import Target, register_target
+from agora.db import db, is_postgresql, utcnow
+from agora.errors import Conflict, InvalidInput, NotFound, PhaseClosed
+from agora.moderation.services import ensure_can_post
+from agora.notifications import services as notifications
+from agora.permissions import Permission, object_rule, require
+from agora.proposals.models import (
+    RETIRE_REASONS,
+    Proposal,
+    ProposalAttachment,
+    ProposalStatus,
+    ProposalSupport,
+    ProposalTag,
+)
+
+FOLLOW_TYPE = "proposals"
+STATUS_FILTERS = ("active", "successful", "retired", "archived")
+SORTS = ("newest", "most_supported", "hot")
+MAX_TAGS = 5
+_TAG_RE = re.compile(r"^[\w][\w \-]{0,38}[\w]$|^\w$")
+
+register_target(FOLLOW_TYPE, Target(load=lambda i: db.session.get(Proposal, i), endpoint="proposals.show"))
+
+
+@object_rule(Permission.PROPOSAL_EDIT)
+def _author_edits_until_supported(user: User, proposal: Proposal) -> bool:
+    return (proposal.author_id == user.id and proposal.support_count == 0
+            and proposal.status in (ProposalStatus.DRAFT, ProposalStatus.PUBLISHED))
+
+
+@object_rule(Permission.PROPOSAL_RETIRE)
+def _author_retires(user: User, proposal: Proposal) -> bool:
+    return proposal.author_id == user.id and proposal.status in (ProposalStatus.PUBLISHED, ProposalStatus.SUCCESSFUL)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def parse_tags(raw: str | Iterable[str] | None) -> list[str]:
+    """Comma-separated tags, lower-cased, without duplicates; at most five of 1 to 40 characters."""
+    items = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    tags: list[str] = []
+    for item in items:
+        tag = " ".join(item.strip().lower().split())
+        if not tag or tag in tags:
+            continue
+        if not _TAG_RE.match(tag):
+            raise InvalidInput(_("Tags are words of letters, digits, spaces and hyphens, up to 40 characters."),
+                               field="tags")
+        tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise InvalidInput(_("Use at most %(n)d tags.", n=MAX_TAGS), field="tags")
+    return tags
+
+
+def _clean_fields(title: str, summary: str, body: str, district_id: int | None) -> dict[str, Any]:
+    title, summary, body = (title or "").strip(), (summary or "").strip(), (body or "").strip()
+    if not 4 <= len(title) <= 150:
+        raise InvalidInput(_("The title needs 4 to 150 characters."), field="title")
+    if not 10 <= len(summary) <= 300:
+        raise InvalidInput(_("The summary needs 10 to 300 characters."), field="summary")
+    if not 10 <= len(body) <= 20000:
+        raise InvalidInput(_("The text needs 10 to 20,000 characters."), field="body")
+    if district_id and db.session.get(District, district_id) is None:
+        raise InvalidInput(_("Choose a district from the list."), field="district_id")
+    return {"title": title, "summary": summary, "body": body, "district_id": district_id or None}
+
+
+def create_proposal(actor: User, *, title: str, summary: str, body: str, district_id: int | None = None,
+                    tags: str | Iterable[str] | None = None, publish: bool = False) -> Proposal:
+    """A verified, unblocked resident submits a proposal, as a draft or published at once."""
+    ensure_can_post(actor)
+    fields = _clean_fields(title, summary, body, district_id)
+    proposal = Proposal(author_id=actor.id, **fields)
+    proposal.tag_rows = [ProposalTag(tag=t) for t in parse_tags(tags)]
+    db.session.add(proposal)
+    db.session.flush()
+    notifications.follow(actor, FOLLOW_TYPE, proposal.id)
+    if publish:
+        publish_proposal(actor, proposal)
+    return proposal
+
+
+def update_proposal(actor: User, proposal: Proposal, *, title: str, summary: str, body: str,
+                    district_id: int | None = None, tags: str | Iterable[str] | None = None) -> Proposal:
+    """The author edits a draft or a published proposal that has no supports yet."""
+    ensure_can_post(actor)
+    require(actor, Permission.PROPOSAL_EDIT, proposal)
+    for key, value in _clean_fields(title, summary, body, district_id).items():
+        setattr(proposal, key, value)
+    new_tags = parse_tags(tags)
+    # Keep the rows of tags that stay: replacing them all would insert before deleting.
+    proposal.tag_rows = [row for row in proposal.tag_rows if row.tag in new_tags] + [
+        ProposalTag(tag=t) for t in new_tags if t not in proposal.tags]
+    proposal.updated_at = utcnow()
+    db.session.flush()
+    return proposal
+
+
+# Accepted types, recognised by their first bytes (never by the name or the browser's claim). No SVG: it
+# can carry scripts.
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
+def sniff_type(data: bytes) -> str | None:
+    for magic, content_type in _SIGNATURES:
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def add_attachments(actor: User, proposal: Proposal, files: Iterable[tuple[str, bytes]]) -> list[ProposalAttachment]:
+    """The author attaches images (PNG, JPEG, WebP) and PDFs while the proposal is editable.
+
+    Types are checked by content; sizes against ``PROPOSALS_MAX_IMAGE_BYTES`` / ``PROPOSALS_MAX_PDF_BYTES``;
+    at most ``PROPOSALS_MAX_ATTACHMENTS`` per proposal. Raises InvalidInput naming the file.
+    """
+    from werkzeug.utils import secure_filename
+
+    files = [(name, data) for name, data in files if data]
+    if not files:
+        return []
+    ensure_can_post(actor)
+    require(actor, Permission.PROPOSAL_EDIT, proposal)
+    config = current_app.config
+    existing = db.session.scalar(select(func.count()).select_from(ProposalAttachment)
+                                 .where(ProposalAttachment.proposal_id == proposal.id))
+    if existing + len(files) > config["PROPOSALS_MAX_ATTACHMENTS"]:
+        raise InvalidInput(_("A proposal can have at most %(n)d attachments.", n=config["PROPOSALS_MAX_ATTACHMENTS"]),
+                           field="attachments")
+    added = []
+    for name, data in files:
+        label = (secure_filename(name or "") or "attachment")[:200]
+        content_type = sniff_type(data)
+        if content_type is None:
+            raise InvalidInput(_("%(name)s is not a PNG, JPEG or WebP image nor a PDF.", name=label),
+                               field="attachments")
+        limit = config["PROPOSALS_MAX_PDF_BYTES" if content_type == "application/pdf" else "PROPOSALS_MAX_IMAGE_BYTES"]
+        if len(data) > limit:
+            raise InvalidInput(_("%(name)s is larger than %(mb).1f MB.", name=label, mb=limit / 1024 / 1024),
+                               field="attachments")
+        attachment = ProposalAttachment(proposal_id=proposal.id, filename=label, content_type=content_type,
+                                        size=len(data), data=data)
+        db.session.add(attachment)
+        added.append(attachment)
+    db.session.flush()
+    return added
+
+
+def list_attachments(proposal: Proposal) -> list[ProposalAttachment]:
+    """Name, type and size only (the bytes stay in the database until downloaded)."""
+    from sqlalchemy.orm import defer
+
+    return list(db.session.scalars(
+        select(ProposalAttachment).options(defer(ProposalAttachment.data))
+        .where(ProposalAttachment.proposal_id == proposal.id).order_by(ProposalAttachment.id)))
+
+
+def get_attachment(attachment_id: int, viewer: User | None) -> ProposalAttachment:
+    """An attachment of a proposal the viewer may see (not hidden; drafts only to the author)."""
+    attachment = db.session.get(ProposalAttachment, attachment_id)
+    if attachment is None:
+        raise NotFound(_("This file does not exist."))
+    proposal = get_proposal(attachment.proposal_id, viewer)
+    if proposal.is_hidden:
+        raise NotFound(_("This file does not exist."))
+    return attachment
+
+
+def publish_proposal(actor: User, proposal: Proposal) -> Proposal:
+    ensure_can_post(actor)
+    require(actor, Permission.PROPOSAL_EDIT, proposal)
+    if proposal.status != ProposalStatus.DRAFT:
+        raise Conflict(_("This proposal is already published."))
+    proposal.status = ProposalStatus.PUBLISHED
+    proposal.published_at = utcnow()
+    db.session.flush()
+    return proposal
+
+
+def support_threshold() -> int:
+    """Supports a proposal needs: the setting as a number, or as a share of verified residents ("1%")."""
+    setting = current_app.config["PROPOSALS_SUPPORT_THRESHOLD"]
+    if isinstance(setting, str) and setting.strip().endswith("%"):
+        share = float(setting.strip()[:-1]) / 100
+        verified = db.session.scalar(
+            select(func.count()).select_from(CensusEntry).where(CensusEntry.user_id.isnot(None)))
+        return max(1, math.ceil(share * verified))
+    return max(1, int(setting))
+
+
+def support_proposal(actor: User, proposal_id: int) -> Proposal:
+    """A verified resident supports a published proposal once (the database refuses a second support).
+
+    Reaching the threshold makes the proposal successful and notifies its followers. Raises
+    Conflict on a second support, PhaseClosed when it no longer collects supports.
+    """
+    ensure_can_post(actor)
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not proposal.is_public:
+        raise NotFound(_("This proposal does not exist."))
+    if not proposal.collects_supports:
+        raise PhaseClosed(_("This proposal no longer collects supports."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(ProposalSupport(proposal_id=proposal.id, user_id=actor.id))
+    except IntegrityError:
+        raise Conflict(_("You have already supported this proposal.")) from None
+    # The row lock taken by this UPDATE orders concurrent supports; the refresh reads the result.
+    db.session.execute(update(Proposal).where(Proposal.id == proposal.id)
+                       .values(support_count=Proposal.support_count + 1).execution_options(synchronize_session=False))
+    db.session.refresh(proposal)
+    notifications.follow(actor, FOLLOW_TYPE, proposal.id)
+    if proposal.status == ProposalStatus.PUBLISHED and proposal.support_count >= support_threshold():
+        proposal.status = ProposalStatus.SUCCESSFUL
+        proposal.successful_at = utcnow()
+        title = proposal.title
+        notifications.notify_followers(
+            FOLLOW_TYPE, proposal.id, "proposal.successful",
+            lambda: _("The proposal “%(title)s” reached its support threshold.", title=title),
+            link=_link(proposal))
+    db.session.flush()
+    return proposal
+
+
+def retire_proposal(actor: User, proposal: Proposal, *, reason: str, explanation: str = "") -> Proposal:
+    """The author retires a published proposal, giving a reason; followers are told."""
+    require(actor, Permission.PROPOSAL_RETIRE, proposal)
+    if reason not in RETIRE_REASONS:
+        raise InvalidInput(_("Choose a reason."), field="reason")
+    explanation = (explanation or "").strip()
+    if len(explanation) > 500:
+        raise InvalidInput(_("The explanation is limited to 500 characters."), field="explanation")
+    proposal.status = ProposalStatus.RETIRED
+    proposal.retired_at = utcnow()
+    proposal.retired_reason, proposal.retired_explanation = reason, explanation or None
+    title = proposal.title
+    notifications.notify_followers(
+        FOLLOW_TYPE, proposal.id, "proposal.retired",
+        lambda: _("The proposal “%(title)s” was retired by its author.", title=title),
+        link=_link(proposal), exclude=actor)
+    db.session.flush()
+    return proposal
+
+
+def archive_stale_proposals(actor: User | str, *, now: datetime | None = None) -> int:
+    """Archive published proposals not successful within ``PROPOSALS_ARCHIVE_MONTHS``. Administrators
+    or the CLI (actor ``"cli"``). Audited; followers are told."""
+    if not isinstance(actor, str):
+        require(actor, Permission.PROPOSAL_ARCHIVE)
+    now = now or utcnow()
+    cutoff = now - timedelta(days=round(30.44 * current_app.config["PROPOSALS_ARCHIVE_MONTHS"]))
+    stale = db.session.scalars(select(Proposal).where(
+        Proposal.status == ProposalStatus.PUBLISHED, Proposal.published_at < cutoff)).all()
+    for proposal in stale:
+        proposal.status, proposal.archived_at = ProposalStatus.ARCHIVED, now
+        title = proposal.title
+        notifications.notify_followers(
+            FOLLOW_TYPE, proposal.id, "proposal.archived",
+            lambda title=title: _("The proposal “%(title)s” was archived: it did not reach its threshold in time.",
+                                  title=title),
+            link=_link(proposal))
+    if stale:
+        audit.record(actor, "proposals.archive", target_type="proposals",
+                     details={"count": len(stale), "ids": [p.id for p in stale], "cutoff": cutoff.isoformat()})
+    db.session.flush()
+    return len(stale)
+
+
+def _link(proposal: Proposal) -> str | None:
+    try:
+        return url_for("proposals.show", id=proposal.id)
+    except RuntimeError:  # outside a request (CLI): no link
+        return None
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def get_proposal(proposal_id: int, viewer: User | None = None) -> Proposal:
+    """A proposal to show; drafts only to their author. Hidden ones are returned (the page shows a placeholder)."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound(_("This proposal does not exist."))
+    if proposal.status == ProposalStatus.DRAFT and (viewer is None or getattr(viewer, "id", None)
+                                                     != proposal.author_id):
+        raise NotFound(_("This proposal does not exist."))
+    return proposal
+
+
+def has_supported(user: User | None, proposal: Proposal) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(select(func.count()).select_from(ProposalSupport).where(
+        ProposalSupport.proposal_id == proposal.id, ProposalSupport.user_id == user.id)) > 0
+
+
+def list_drafts(user: User) -> list[Proposal]:
+    return list(db.session.scalars(select(Proposal).where(
+        Proposal.author_id == user.id, Proposal.status == ProposalStatus.DRAFT).order_by(Proposal.id.desc())))
+
+
+def visible_proposals() -> Select:
+    """Published (in any later state) and not hidden: the only proposals listings, search and feeds show."""
+    return select(Proposal).where(Proposal.status != ProposalStatus.DRAFT, Proposal.hidden_at.is_(None))
+
+
+def list_proposals(*, status: str = "active", district: str | None = None, tag: str | None = None,
+                   sort: str = "newest", q: str | None = None, page: int = 1, per_page: int | None = None):
+    """One page of visible proposals, filtered and sorted by allowlisted values, optionally searched."""
+    stmt = visible_proposals()
+    if status not in STATUS_FILTERS:
+        status = "active"
+    if status == "active":
+        stmt = stmt.where(Proposal.status.in_([ProposalStatus.PUBLISHED, ProposalStatus.SUCCESSFUL]))
+    else:
+        stmt = stmt.where(Proposal.status == status)
+    if district == "city":
+        stmt = stmt.where(Proposal.district_id.is_(None))
+    elif district and district.isdigit():
+        stmt = stmt.where(Proposal.district_id == int(district))
+    if tag:
+        stmt = stmt.where(Proposal.id.in_(select(ProposalTag.proposal_id).where(ProposalTag.tag == tag.lower())))
+    if q and q.strip():
+        stmt = search_filter(stmt, q)
+    if sort == "most_supported":
+        stmt = stmt.order_by(Proposal.support_count.desc(), Proposal.id.desc())
+    elif sort == "hot":
+        # Supports received in the last days, counted once for all proposals (not one subquery per row).
+        since = utcnow() - timedelta(days=current_app.config["PROPOSALS_HOT_DAYS"])
+        recent = (select(ProposalSupport.proposal_id, func.count().label("n"))
+                  .where(ProposalSupport.created_at >= since).group_by(ProposalSupport.proposal_id).subquery())
+        stmt = stmt.outerjoin(recent, recent.c.proposal_id == Proposal.id).order_by(
+            func.coalesce(recent.c.n, 0).desc(), Proposal.support_count.desc(), Proposal.id.desc())
+    else:
+        stmt = stmt.order_by(Proposal.published_at.desc(), Proposal.id.desc())
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"],
+                       error_out=False, count=True)
+
+
+# Full text: PostgreSQL's stored to_tsvector with websearch_to_tsquery, SQLite's FTS5 (both in the migration).
+_PG_DOCUMENT = literal_column("proposals.search_vector")  # stored tsvector, GIN-indexed (see the migration)
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def search_filter(stmt: Select, q: str) -> Select:
+    q = q.strip()[:200]
+    if is_postgresql():
+        query = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), q)
+        return stmt.where(_PG_DOCUMENT.bool_op("@@")(query))
+    words = _WORD_RE.findall(q)[:20]
+    if not words:
+        return stmt.where(Proposal.id.is_(None))
+    # Each word quoted (and as a prefix): user input can never become FTS5 syntax.
+    match = " ".join(f'"{w}"*' for w in words)
+    ids = select(literal_column("rowid")).select_from(text("proposals_fts")).where(
+        text("proposals_fts MATCH :match").bindparams(match=match))
+    return stmt.where(Proposal.id.in_(ids))
+
+
+_TAG_CACHE: dict[str, tuple[float, list[str]]] = {}
+
+
+def list_tags(limit: int = 30) -> list[str]:
+    """The most used tags of visible proposals, for the filter menu; cached per process for a minute."""
+    key = f"{db.engine.url}:{limit}"
+    cached = _TAG_CACHE.get(key)
+    if cached and time.monotonic() - cached[0] < current_app.config["PROPOSALS_TAGS_CACHE_SECONDS"]:
+        return cached[1]
+    rows = db.session.execute(
+        select(ProposalTag.tag, func.count()).join(Proposal, Proposal.id == ProposalTag.proposal_id)
+        .where(Proposal.status != ProposalStatus.DRAFT, Proposal.hidden_at.is_(None))
+        .group_by(ProposalTag.tag).order_by(func.count().desc(), ProposalTag.tag).limit(limit))
+    tags = sorted(tag for tag, _count in rows)
+    _TAG_CACHE[key] = (time.monotonic(), tags)
+    return tags
+
+
+def list_districts() -> list[District]:
+    return list(db.session.scalars(select(District).order_by(District.name)))
+
+
+def recent_for_feed(limit: int = 30) -> list[Proposal]:
+    return list(db.session.scalars(visible_proposals().order_by(Proposal.published_at.desc()).limit(limit)))

@@ -1,0 +1,241 @@
+"""Proposal pages: list, search, submit (draft, preview, publish), edit, support, retire, follow, feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from agora.comments.forms import CommentForm
+from agora.comments.services import get_thread
+from agora.db import unit_of_work
+from agora.errors import AgoraError, InvalidInput
+from agora.moderation.forms import FlagForm
+from agora.moderation.services import get_block
+from agora.moderation.web import form_error, posting_limits
+from agora.notifications import services as notifications
+from agora.proposals import services
+from agora.proposals.forms import RETIRE_LABELS, ProposalForm, RetireForm
+from agora.proposals.models import ProposalStatus
+from agora.text import render_markdown
+
+bp = Blueprint("proposals", __name__, url_prefix="/proposals")
+
+STATUS_LABELS = {
+    "draft": _l("Draft"), "published": _l("Collecting supports"), "successful": _l("Successful"),
+    "retired": _l("Retired"), "archived": _l("Archived"),
+}
+
+
+@bp.app_template_filter("atomdate")
+def atom_date(moment: datetime | None) -> str:
+    """RFC 3339 in UTC (SQLite gives naive datetimes back; they were stored as UTC)."""
+    if moment is None:
+        return "1970-01-01T00:00:00Z"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@bp.app_context_processor
+def proposal_helpers():
+    return {"status_labels": STATUS_LABELS}
+
+
+@bp.route("/")
+def index():
+    args = request.args
+    status = args.get("status", "active")
+    sort = args.get("sort", "newest")
+    filters = {k: v for k, v in {
+        "q": args.get("q", "").strip()[:200], "district": args.get("district", ""), "tag": args.get("tag", ""),
+        "status": status if status in services.STATUS_FILTERS else "active",
+        "sort": sort if sort in services.SORTS else "newest"}.items() if v}
+    page = services.list_proposals(page=args.get("page", 1, type=int), **filters)
+    drafts = services.list_drafts(current_user) if current_user.is_authenticated else []
+    return render_template("proposals/index.html", page=page, filters=filters, drafts=drafts,
+                           districts=services.list_districts(), tags=services.list_tags(),
+                           threshold=services.support_threshold())
+
+
+@bp.route("/feed.atom")
+def feed():
+    response = make_response(render_template("proposals/feed.xml", proposals=services.recent_for_feed()))
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
+    return response
+
+
+def _uploads(form) -> list[tuple[str, bytes]]:
+    limit = max(current_app.config["PROPOSALS_MAX_IMAGE_BYTES"], current_app.config["PROPOSALS_MAX_PDF_BYTES"])
+    files = []
+    for upload in form.attachments.data or []:
+        if getattr(upload, "filename", None):
+            files.append((upload.filename, upload.read(limit + 1)))
+    return files
+
+
+def _preview(form):
+    return render_markdown(form.body.data or "")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@posting_limits
+def new():
+    form = ProposalForm()
+    form.set_districts(services.list_districts())
+    preview = None
+    if form.validate_on_submit():
+        if form.preview.data:
+            preview = _preview(form)
+        else:
+            try:
+                with unit_of_work():
+                    proposal = services.create_proposal(
+                        current_user, title=form.title.data, summary=form.summary.data, body=form.body.data,
+                        district_id=int(form.district_id.data) if form.district_id.data else None,
+                        tags=form.tags.data, publish=False)
+                    services.add_attachments(current_user, proposal, _uploads(form))
+                    if form.publish.data:
+                        services.publish_proposal(current_user, proposal)
+            except InvalidInput as error:
+                form_error(form, error)
+            else:
+                flash(_("Your proposal is published.") if proposal.status == ProposalStatus.PUBLISHED
+                      else _("Your draft is saved. Only you can see it until you publish it."), "success")
+                return redirect(url_for("proposals.show", id=proposal.id))
+    return render_template("proposals/form.html", form=form, preview=preview, proposal=None,
+                           block=get_block(current_user))
+
+
+@bp.route("/<int:id>")
+def show(id: int):
+    proposal = services.get_proposal(id, current_user if current_user.is_authenticated else None)
+    thread = get_thread("proposals", proposal.id, viewer=current_user, page=request.args.get("page", 1, type=int))
+    return render_template(
+        "proposals/show.html", proposal=proposal, thread=thread, threshold=services.support_threshold(),
+        supported=services.has_supported(current_user, proposal), form=FlaskForm(), comment_form=CommentForm(),
+        attachments=services.list_attachments(proposal),
+        flag_form=FlagForm(), retire_labels=RETIRE_LABELS,
+        following=notifications.is_following(current_user, "proposals", proposal.id),
+        block=get_block(current_user), target_type="proposals", target=proposal)
+
+
+@bp.route("/attachments/<int:attachment_id>/<name>")
+def attachment(attachment_id: int, name: str):  # noqa: ARG001 (the name is for people and downloads)
+    item = services.get_attachment(attachment_id, current_user if current_user.is_authenticated else None)
+    response = make_response(item.data)
+    response.headers["Content-Type"] = item.content_type
+    # PDFs download rather than open inside the site; images display. nosniff is set globally.
+    disposition = "inline" if item.is_image else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{item.filename}"'
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/<int:id>/edit", methods=["GET", "POST"])
+@login_required
+@posting_limits
+def edit(id: int):
+    proposal = services.get_proposal(id, current_user)
+    form = ProposalForm(obj=proposal if request.method == "GET" else None)
+    form.set_districts(services.list_districts())
+    if request.method == "GET":
+        form.district_id.data = str(proposal.district_id or "")
+        form.tags.data = ", ".join(proposal.tags)
+    preview = None
+    if form.validate_on_submit():
+        if form.preview.data:
+            preview = _preview(form)
+        else:
+            try:
+                with unit_of_work():
+                    services.update_proposal(
+                        current_user, proposal, title=form.title.data, summary=form.summary.data,
+                        body=form.body.data, tags=form.tags.data,
+                        district_id=int(form.district_id.data) if form.district_id.data else None)
+                    services.add_attachments(current_user, proposal, _uploads(form))
+                    if form.publish.data and proposal.status == ProposalStatus.DRAFT:
+                        services.publish_proposal(current_user, proposal)
+            except InvalidInput as error:
+                form_error(form, error)
+            else:
+                flash(_("Your changes are saved."), "success")
+                return redirect(url_for("proposals.show", id=proposal.id))
+    else:
+        # Show the permission error before the author types anything.
+        from agora.permissions import Permission, require
+
+        require(current_user, Permission.PROPOSAL_EDIT, proposal)
+    return render_template("proposals/form.html", form=form, preview=preview, proposal=proposal,
+                           block=get_block(current_user))
+
+
+@bp.post("/<int:id>/publish")
+@login_required
+def publish(id: int):
+    proposal = services.get_proposal(id, current_user)
+    if FlaskForm().validate_on_submit():
+        with unit_of_work():
+            services.publish_proposal(current_user, proposal)
+        flash(_("Your proposal is published."), "success")
+    return redirect(url_for("proposals.show", id=proposal.id))
+
+
+@bp.post("/<int:id>/support")
+@login_required
+@posting_limits
+def support(id: int):
+    if FlaskForm().validate_on_submit():
+        try:
+            with unit_of_work():
+                proposal = services.support_proposal(current_user, id)
+        except AgoraError as error:
+            if error.status_code in (403, 404):
+                raise
+            flash(error.message, "info")  # a second click, or no longer open: a message, not an error page
+        else:
+            flash(_("Thank you for your support."), "success")
+            if proposal.status == ProposalStatus.SUCCESSFUL:
+                flash(_("This proposal has reached its support threshold."), "success")
+    return redirect(url_for("proposals.show", id=id))
+
+
+@bp.route("/<int:id>/retire", methods=["GET", "POST"])
+@login_required
+def retire(id: int):
+    from agora.permissions import Permission, require
+
+    proposal = services.get_proposal(id, current_user)
+    require(current_user, Permission.PROPOSAL_RETIRE, proposal)
+    form = RetireForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.retire_proposal(current_user, proposal, reason=form.reason.data,
+                                         explanation=form.explanation.data)
+        except InvalidInput as error:
+            form_error(form, error)
+        else:
+            flash(_("The proposal is retired."), "success")
+            return redirect(url_for("proposals.show", id=proposal.id))
+    return render_template("proposals/retire.html", form=form, proposal=proposal)
+
+
+@bp.post("/<int:id>/follow")
+@login_required
+def follow(id: int):
+    proposal = services.get_proposal(id, current_user)
+    if FlaskForm().validate_on_submit():
+        with unit_of_work():
+            if request.form.get("stop"):
+                notifications.unfollow(current_user, "proposals", proposal.id)
+                flash(_("You no longer follow this proposal."), "info")
+            else:
+                notifications.follow(current_user, "proposals", proposal.id)
+                flash(_("You follow this proposal: you will be notified of its news."), "success")
+    return redirect(url_for("proposals.show", id=proposal.id))

@@ -1,0 +1,320 @@
+"""Load test of the proposal pages against gunicorn on PostgreSQL.
+
+Seeds a schema of its own (default ``bench_web``) with 10,000 proposals and 100,000 comments,
+starts gunicorn (gthread workers) on a loopback port, then runs each scenario with N
+concurrent clients (threads with keep-alive connections) and reports requests per second and
+latency percentiles, next to a minimal Flask page served by the same gunicorn (the ceiling):
+
+    python bench/web.py --db postgresql://postgres@127.0.0.1:5432/agora_bench [--clients 20]
+
+Results are printed and written to bench/out/web.json. Nothing here runs in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret-key-long-enough-for-production-0123456789"
+WORDS = ("trees bike lanes library playground benches parking buses square market school park river lights "
+         "safety noise shade water sport music garden crossing bridge station toilets recycling housing").split()
+_SYLLABLES = ["ka", "lo", "me", "ri", "tu", "sa", "ne", "vo", "di", "pa", "gu", "ze", "bo", "fi", "ha", "ju"]
+TAGS = ["mobility", "green", "culture", "safety", "children", "housing", "sport", "public space", "water",
+        "energy", "health", "economy", "tourism", "elderly", "education"]
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def schema_url(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def reset_schema(url: str, schema: str) -> None:
+    import sqlalchemy as sa
+
+    from agora.config import normalise_database_url
+
+    engine = sa.create_engine(normalise_database_url(url))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+def seed(url: str, *, proposals: int, comments: int, users: int, rng: random.Random) -> dict:
+    """Migrate and bulk-insert the data set; returns the ids the scenarios need."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert, text
+    from werkzeug.security import generate_password_hash
+
+    from agora import create_app
+    from agora.accounts.models import User
+    from agora.census.models import CensusEntry, District
+    from agora.comments.models import Comment
+    from agora.db import db
+    from agora.proposals.models import Proposal, ProposalSupport, ProposalTag
+
+    app = create_app({"ENV": "development", "DATABASE_URL": url, "SECRET_KEY": SECRET,
+                      "INSTANCE_PATH": str(ROOT / "bench" / "out" / "instance")})
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    with app.app_context():
+        upgrade()
+        session = db.session
+        password = generate_password_hash("bench-password", method="pbkdf2:sha256:1000")
+        session.execute(insert(District), [{"id": i, "name": f"District {i}"} for i in range(1, 6)])
+        session.execute(insert(User), [
+            {"id": i, "email": f"user{i}@bench.example", "display_name": f"Resident {i}", "password_hash": password,
+             "email_confirmed_at": now, "created_at": now - timedelta(days=400)} for i in range(1, users + 1)])
+        session.execute(insert(CensusEntry), [
+            {"document_hash": f"{i:064x}", "date_of_birth": datetime(1980, 1, 1).date(), "postal_code": "3000",
+             "district_id": 1 + i % 5, "user_id": i, "verified_at": now} for i in range(1, users + 1)])
+
+        # A realistic vocabulary: 4,000 filler words with a Zipf-like spread, and the searchable words in
+        # about one text in six, so a search selects a few per cent of the proposals, not all of them.
+        filler = sorted({"".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(5000)})
+        weights = [1 / (rank + 1) for rank in range(len(filler))]
+
+        def sentence(n: int) -> str:
+            words = rng.choices(filler, weights=weights, k=n)
+            for i in range(n):
+                if rng.random() < .002 * len(WORDS) / 13:
+                    words[i] = rng.choice(WORDS)
+            return " ".join(words)
+
+        rows, tag_rows = [], []
+        for pid in range(1, proposals + 1):
+            roll = rng.random()
+            status = "published" if roll < .85 else "successful" if roll < .9 else "retired" if roll < .95 \
+                else "archived"
+            rows.append({"id": pid, "author_id": rng.randint(1, users), "title": sentence(5).capitalize(),
+                         "summary": sentence(14), "body": sentence(90),
+                         "district_id": rng.choice([None, 1, 2, 3, 4, 5]),
+                         "status": status, "published_at": now - timedelta(days=rng.uniform(0, 365)),
+                         "hidden_at": now if rng.random() < .01 else None})
+            tag_rows += [{"proposal_id": pid, "tag": t} for t in rng.sample(TAGS, rng.randint(1, 3))]
+        for chunk in range(0, len(rows), 5000):
+            session.execute(insert(Proposal), rows[chunk:chunk + 5000])
+        session.execute(insert(ProposalTag), tag_rows)
+        supports = {(rng.randint(1, proposals), rng.randint(1, users)) for _ in range(proposals * 5)}
+        support_rows = [{"proposal_id": p, "user_id": u, "created_at": now - timedelta(days=rng.uniform(0, 60))}
+                        for p, u in supports]
+        for chunk in range(0, len(support_rows), 10000):
+            session.execute(insert(ProposalSupport), support_rows[chunk:chunk + 10000])
+        session.execute(text("UPDATE proposals SET support_count = s.n FROM (SELECT proposal_id, count(*) AS n "
+                             "FROM proposal_supports GROUP BY proposal_id) s WHERE s.proposal_id = proposals.id"))
+        top_level = int(comments * .8)
+        comment_rows, targets = [], {}
+        for cid in range(1, comments + 1):
+            if cid <= top_level:
+                target = min(proposals, int(rng.paretovariate(1.2)) if rng.random() < .3 else rng.randint(1, proposals))
+                parent, depth = None, 0
+            else:
+                parent = rng.randint(1, top_level)
+                target, depth = targets[parent], 1
+            targets[cid] = target
+            comment_rows.append({"id": cid, "target_type": "proposals", "target_id": target, "parent_id": parent,
+                                 "depth": depth, "author_id": rng.randint(1, users), "body": sentence(30),
+                                 "created_at": now - timedelta(minutes=comments - cid),
+                                 "hidden_at": now if rng.random() < .01 else None})
+        for chunk in range(0, len(comment_rows), 10000):
+            session.execute(insert(Comment), comment_rows[chunk:chunk + 10000])
+        for table in ("districts", "users", "census_entries", "proposals", "comments"):
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT max(id) FROM {table}))"))
+        session.commit()
+        session.execute(text("ANALYZE"))
+        session.commit()
+        db.engine.dispose()
+    return {"seconds": round(time.perf_counter() - started, 1), "users": users, "proposals": proposals,
+            "comments": comments, "supports": len(support_rows)}
+
+
+class Client:
+    """One keep-alive connection with its own cookie, like one browser tab."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = ""
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, str]:
+        from urllib.parse import quote, urlencode
+
+        path = quote(path, safe="/?&=+%")
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        data = None
+        if body is not None:
+            data = urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for value in response.headers.get_all("Set-Cookie") or []:
+            if value.startswith("session="):
+                self.cookie = value.split(";", 1)[0]
+        return response.status, text
+
+    def login(self, email: str) -> str:
+        _status, page = self.request("GET", "/account/login")
+        token = _CSRF.search(page).group(1)
+        status, _ = self.request("POST", "/account/login", {"csrf_token": token, "email": email,
+                                                           "password": "bench-password"})
+        assert status == 302, f"login failed for {email}: {status}"
+        return token
+
+
+def run_scenario(port: int, clients: int, per_client: int, make_request, setup=None) -> dict:
+    latencies: list[float] = []
+    errors = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients)
+
+    def worker(index: int) -> None:
+        client = Client(port)
+        state = setup(client, index) if setup else None
+        rng = random.Random(index)
+        mine = []
+        barrier.wait()
+        for _ in range(per_client):
+            start = time.perf_counter()
+            status = make_request(client, rng, state)
+            mine.append(time.perf_counter() - start)
+            if status >= 400:
+                errors.append(status)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1)
+
+    return {"requests": len(latencies), "rps": round(len(latencies) / elapsed, 1),
+            "p50_ms": pct(.5), "p95_ms": pct(.95), "p99_ms": pct(.99),
+            "mean_ms": round(1000 * statistics.fmean(latencies), 1), "errors": len(errors)}
+
+
+def wait_for(port: int, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default=os.environ.get("AGORA_BENCH_DATABASE_URL"), required=False,
+                        help="PostgreSQL URL (a schema of its own is created in it)")
+    parser.add_argument("--schema", default="bench_web")
+    parser.add_argument("--proposals", type=int, default=10_000)
+    parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--users", type=int, default=2_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=50, help="requests per client and scenario")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2))
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--no-seed", action="store_true", help="reuse the data of a previous run")
+    args = parser.parse_args()
+    if not args.db:
+        parser.error("give --db or set AGORA_BENCH_DATABASE_URL")
+    sys.path.insert(0, str(ROOT))
+    (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
+    url = schema_url(args.db, args.schema)
+    rng = random.Random(2026)
+    report: dict = {"clients": args.clients, "requests_per_client": args.requests, "workers": args.workers,
+                    "threads": args.threads, "cpus": os.cpu_count()}
+    if not args.no_seed:
+        reset_schema(args.db, args.schema)
+        report["seed"] = seed(url, proposals=args.proposals, comments=args.comments, users=args.users, rng=rng)
+        print(f"seeded: {report['seed']}", flush=True)
+
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "AGORA_ENV": "production",
+           "AGORA_SESSION_COOKIE_SECURE": "false", "AGORA_REMEMBER_COOKIE_SECURE": "false",
+           "AGORA_RATELIMIT_LOGIN": "100000 per minute", "AGORA_RATELIMIT_POSTING": "100000 per minute",
+           "AGORA_PROPOSALS_SUPPORT_THRESHOLD": "1000000",
+           "AGORA_INSTANCE_PATH": str(ROOT / "bench" / "out" / "instance"), "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT / "bench"), "-k", "gthread",
+         "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{args.port}",
+         "--log-level", "warning", "web_wsgi:application"], env=env, start_new_session=True)
+    try:
+        wait_for(args.port)
+        n, port = args.requests, args.port
+        import psycopg
+
+        with psycopg.connect(args.db, options=f"-csearch_path={args.schema}") as conn:
+            # Scenarios pick among proposals a visitor can see (hidden ones answer 404, as they should).
+            open_ids = [r[0] for r in conn.execute(
+                "SELECT id FROM proposals WHERE hidden_at IS NULL AND status IN ('published', 'successful')")]
+
+        def get(path_fn):
+            def make(client, rng, _state):
+                return client.request("GET", path_fn(rng))[0]
+            return make
+
+        def support_setup(client, index):
+            client.login(f"user{index + 1}@bench.example")
+            _status, page = client.request("GET", "/proposals/1")
+            return _CSRF.search(page).group(1)
+
+        def support(client, rng, token):
+            return client.request("POST", f"/proposals/{rng.choice(open_ids)}/support", {"csrf_token": token})[0]
+
+        scenarios = {
+            "minimal Flask page (ceiling)": get(lambda rng: "/__minimal/"),
+            "listing, newest": get(lambda rng: f"/proposals/?page={rng.randint(1, 20)}"),
+            "listing, district+tag, most supported": get(
+                lambda rng: f"/proposals/?district={rng.randint(1, 5)}&tag={rng.choice(TAGS)}&sort=most_supported"),
+            "listing, hot": get(lambda rng: "/proposals/?sort=hot"),
+            "search": get(lambda rng: f"/proposals/?q={rng.choice(WORDS)}+{rng.choice(WORDS)}"),
+            "proposal page with comments": get(lambda rng: f"/proposals/{rng.choice(open_ids)}"),
+            "support (POST)": None,
+        }
+        # Warm up every worker's caches (templates, connection pool).
+        run_scenario(port, args.clients, 5, get(lambda rng: f"/proposals/{rng.choice(open_ids)}"))
+        results = {}
+        for name, make in scenarios.items():
+            if make is None:
+                results[name] = run_scenario(port, args.clients, n, support, setup=support_setup)
+            else:
+                results[name] = run_scenario(port, args.clients, n, make)
+            print(f"{name:<42} {results[name]}", flush=True)
+        report["results"] = results
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    (ROOT / "bench" / "out" / "web.json").write_text(json.dumps(report, indent=2))
+    print(f"\n{'scenario':<42} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, r in report["results"].items():
+        print(f"{name:<42} {r['rps']:>8} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7}")
+
+
+if __name__ == "__main__":
+    main()
