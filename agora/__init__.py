@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, instance ``config.py``, environment, then ``config`` (tests)."""
-    from agora import accounts, admin, census, commitments, main, notifications, votes, web
+    from agora import accounts, admin, budgets, census, commitments, main, notifications, votes, web
     from agora.config import load_config
     from agora.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -43,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     web.init_app(app)
-    for feature in (main, accounts, census, admin, notifications, votes, commitments):
+    for feature in (main, accounts, census, admin, notifications, votes, commitments, budgets):
         app.register_blueprint(feature.bp)
 
     from agora import cli
