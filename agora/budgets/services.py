@@ -599,3 +599,62 @@ def _csv_safe(text: str) -> str:
 
 def reproduce_command(heading: BudgetHeading) -> str:
     return f"python -m voting budget {export_name(heading, 'votes.pb')} --rule meta"
+
+
+def _fmt(value: Any) -> str:
+    from fractions import Fraction
+
+    x = float(Fraction(str(value))) if isinstance(value, str) else float(value or 0)
+    return f"{x:,.2f}".replace(",", "\u202f")
+
+
+def result_rows(heading: BudgetHeading) -> list[dict[str, Any]]:
+    """One row per project on the ballot, most voted first: cost, votes, funded, and why (or why not).
+
+    The explanation comes from the rule's recorded steps: for MES, the step at which the project
+    was bought and how its supporters paid, or how much money its supporters had left at the last
+    step; for greedy, whether it fitted in what was left.
+    """
+    require_results(heading.process)
+    result = heading.result or {}
+    votes = result.get("project_votes", {})
+    selected = list(result.get("selected", []))
+    steps = result.get("steps", [])
+    mes = [s for s in steps if s.get("kind") == "MESStep"]
+    greedy_steps = {s["project"]: s for s in steps if s.get("kind") == "GreedyStep"}
+    last_candidates = {c["project"]: c for c in (mes[-1]["candidates"] if mes else [])}
+    rows = []
+    for project in list_projects(heading.process, heading, ballot_only=True):
+        key = str(project.id)
+        funded = key in selected
+        step = next((i for i, s in enumerate(mes, start=1) if s["project"] == key), None)
+        if step is not None:
+            s = mes[step - 1]
+            why = _("Funded at step %(step)d: %(full)d supporters paid %(price)s each and %(partial)d paid all "
+                    "they had left (%(effective)s effective votes).", step=step, full=s["full_payers"],
+                    price=_fmt(s["price_per_voter"]), partial=s["partial_payers"],
+                    effective=_fmt(s["effective_votes"]))
+        elif key in greedy_steps:
+            g = greedy_steps[key]
+            if g["status"] == "selected":
+                why = _("Funded in order of votes: it fitted in what was left (%(left)s left after it).",
+                        left=money(int(float(g["remaining"])), heading.process))
+            else:
+                why = _("Not funded: with %(votes)s votes it came when only %(left)s were left, less than its "
+                        "cost.", votes=g["score"], left=money(int(float(g["remaining"])), heading.process))
+        elif funded:
+            why = _("Funded.")
+        elif key in last_candidates and not last_candidates[key]["affordable"]:
+            why = _("Not funded: its supporters had only %(money)s left in total from their equal shares, less "
+                    "than its cost.", money=_fmt(last_candidates[key]["money_behind"]))
+        elif key in last_candidates:
+            why = _("Not funded: each supporter would have had to pay %(price)s, more than for the projects funded "
+                    "instead.", price=_fmt(last_candidates[key]["price_per_voter"]))
+        elif not votes.get(key):
+            why = _("Not funded: nobody voted for it.")
+        else:
+            why = _("Not funded: its supporters' equal shares could not pay for it.")
+        rows.append({"id": project.id, "title": project.title, "cost": project.price, "votes": votes.get(key, 0),
+                     "funded": funded, "why": why, "order": selected.index(key) if funded else None})
+    rows.sort(key=lambda r: (-r["votes"], r["id"]))
+    return rows
