@@ -44,7 +44,7 @@ def test_submit_price_support_vote_close_and_recount(live_server, page, browser)
         services.set_phase(admin, process, "accepting")
         heading = process.headings[0]
         for title, cost in (("Lights by the canal", 300), ("Ice rink", 800)):
-            services.submit_project(make_user(f"pbj-{cost}@example.org", verified=True),
+            services.submit_project(make_user(f"pbj-{cost}@example.org", verified=True, district="PB-Noord"),
                                     process, services.ProjectData(title=title, heading_id=heading.id,
                                                                   estimated_cost=cost))
         db.session.commit()
