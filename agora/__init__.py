@@ -18,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from agora import (
         accounts,
         admin,
+        budgets,
         census,
         comments,
         commitments,
@@ -57,7 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     web.init_app(app)
     for feature in (main, accounts, census, admin, notifications, proposals, debates, comments, moderation, votes,
-                    commitments):
+                    commitments, budgets):
         app.register_blueprint(feature.bp)
 
     from agora import cli

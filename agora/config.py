@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",
     "RATELIMIT_REGISTER": "5 per minute;20 per hour",
     "RATELIMIT_SENSITIVE": "5 per minute;30 per hour",  # verification, password reset
+    "RATELIMIT_BUDGETS": "20 per minute;200 per hour",  # budget projects, supports and ballots
     "RATELIMIT_BALLOT": "20 per minute;100 per hour",  # ranked-vote ballots (invalid ones retried)
     "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
     "SESSION_COOKIE_HTTPONLY": True,

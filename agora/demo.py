@@ -64,6 +64,7 @@ def seed() -> bool:
     _seed_votes()
     _seed_commitments()
     _seed_proposals()
+    _seed_budgets()
     return True
 
 
@@ -95,6 +96,67 @@ def _seed_votes() -> None:
     db.session.flush()
     votes.get_results(closed)
     del open_vote
+
+
+def _seed_budgets() -> None:
+    """A finished participatory budget with results (MES) and one in balloting."""
+    from collections import Counter
+    from datetime import date
+
+    from agora.budgets import services as budgets
+
+    admin = db.session.scalar(select(User).where(User.email == "admin@agora.example"))
+    clerk = db.session.scalar(select(User).where(User.email == "clerk@agora.example"))
+    voters = [db.session.scalar(select(User).where(User.email == f"voter{i}@agora.example")) or _demo_resident(i)
+              for i in range(10, 34)]
+    top = [d for d, _n in Counter(v.district.id for v in voters if v.district).most_common(2)]
+    rng = np.random.default_rng(2026)
+
+    def run(title: str, amount: int, ideas: list[tuple[str, int, int | None]], *, finish: bool):
+        process = budgets.create_process(admin, budgets.ProcessRules(
+            title=title, city_amount=amount, district_amounts={d: amount // 3 for d in top}, ballot_size=8,
+            description="Residents propose projects, support them, and vote within each heading's budget. "
+                        "The Method of Equal Shares decides which projects are funded.",
+            schedule={"accepting": date(2026, 1, 15), "selecting": date(2026, 3, 1), "balloting": date(2026, 5, 1),
+                      "finished": date(2026, 6, 15)}))
+        headings = {None: process.headings[0].id, **{h.district_id: h.id for h in process.headings[1:]}}
+        budgets.set_phase(admin, process, "accepting")
+        projects = [budgets.submit_project(voters[k % len(voters)], process, budgets.ProjectData(
+            title=name, heading_id=headings[top[where] if where is not None and where < len(top) else None],
+            estimated_cost=cost, description=f"{name}: a project proposed by a resident.", location="Leuven"))
+            for k, (name, cost, where) in enumerate(ideas)]
+        budgets.set_phase(admin, process, "reviewing")
+        for project in projects:
+            budgets.valuate_project(clerk, project, feasibility="feasible", price=project.estimated_cost)
+        budgets.set_phase(admin, process, "selecting")
+        for voter in voters[:12]:
+            for project in projects:
+                if budgets._in_heading(voter, project.heading) and rng.random() < 0.4:
+                    budgets.support_project(voter, project)
+        budgets.set_phase(admin, process, "balloting")
+        if not finish:
+            return
+        for voter in voters:
+            for heading in budgets.headings_for(voter, process):
+                on_ballot = [p for p in budgets.list_projects(process, heading, ballot_only=True)]
+                choice, spent = [], 0
+                for p in rng.permutation(len(on_ballot)):
+                    project = on_ballot[int(p)]
+                    if spent + project.price <= heading.amount and rng.random() < 0.6:
+                        choice.append(project.id)
+                        spent += project.price
+                if choice:
+                    budgets.cast_budget_ballot(voter, heading, choice)
+        budgets.close_balloting(admin, process)
+
+    run("Leuven decides 2025", 24_000, [
+        ("Trees on the Ladeuzeplein", 8_000, None), ("Safe bicycle parking at the station", 9_000, None),
+        ("Repair café in the library", 3_000, None), ("Play street equipment", 6_000, None),
+        ("Drinking fountains", 4_000, None), ("Community garden", 5_000, 0), ("Benches by the river", 2_000, 0),
+        ("Footpath lighting", 4_500, 1), ("Neighbourhood festival", 1_500, 1)], finish=True)
+    run("Leuven decides 2026", 30_000, [
+        ("Skate park renovation", 12_000, None), ("Public toilets in the centre", 7_000, None),
+        ("Pollinator meadows", 3_500, None), ("Outdoor fitness corner", 2_500, 0)], finish=False)
 
 
 def _demo_resident(i: int) -> User:

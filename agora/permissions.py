@@ -35,6 +35,9 @@ class Permission(StrEnum):
     ADMIN_AUDIT_VIEW = "admin:audit:view"
     ADMIN_ROLES_MANAGE = "admin:roles:manage"
     ADMIN_USERS_VIEW = "admin:users:view"
+    BUDGETS_MANAGE = "budgets:process:manage"
+    BUDGETS_PROJECT_VALUATE = "budgets:project:valuate"  # valuators: clerks (and administrators)
+    BUDGETS_BALLOT_CAST = "budgets:ballot:cast"  # eligibility per heading: see agora.budgets.services
     CENSUS_REGISTER_IMPORT = "census:register:import"
     CENSUS_REGISTER_VIEW = "census:register:view"
     COMMITMENTS_GOAL_MANAGE = "commitments:goal:manage"
@@ -64,11 +67,12 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.RESIDENT: frozenset({Permission.ACCOUNT_RESIDENCY_VERIFY, Permission.CONTENT_FLAG,
                               # commitments: the object rules (membership, ownership) decide
                               Permission.COMMITMENTS_COMMITMENT_CREATE, Permission.COMMITMENTS_COMMITMENT_UPDATE}),
-    Role.VERIFIED: frozenset({Permission.PARTICIPATE, Permission.VOTE_CAST, Permission.PROPOSAL_EDIT,
+    Role.VERIFIED: frozenset({Permission.PARTICIPATE, Permission.VOTE_CAST, Permission.BUDGETS_BALLOT_CAST,
+                              Permission.PROPOSAL_EDIT,
                               Permission.PROPOSAL_RETIRE, Permission.DEBATE_EDIT, Permission.COMMENT_EDIT}),
     Role.CLERK: frozenset({Permission.CENSUS_REGISTER_IMPORT, Permission.CENSUS_REGISTER_VIEW,
                            Permission.COMMITMENTS_INDICATOR_RECORD, Permission.COMMITMENTS_COMMITMENT_COMMENT,
-                           Permission.COMMITMENTS_COMMITMENT_ENDORSE}),
+                           Permission.COMMITMENTS_COMMITMENT_ENDORSE, Permission.BUDGETS_PROJECT_VALUATE}),
     Role.MODERATOR: frozenset({Permission.MODERATION_QUEUE_VIEW, Permission.MODERATION_CONTENT_HIDE,
                                Permission.MODERATION_DEBATE_LOCK, Permission.MODERATION_USER_BLOCK}),
     # Administrators hold every staff permission; taking part still needs a verified residency.

@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
+RATE_LIMIT_SETTINGS = [
+    "RATELIMIT_LOGIN", "RATELIMIT_REGISTER", "RATELIMIT_SENSITIVE", "RATELIMIT_POSTING", "RATELIMIT_BALLOT",
+    "RATELIMIT_COMMITMENTS", "RATELIMIT_BUDGETS",
+]
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
@@ -32,6 +36,9 @@ def live_server():
     app = create_app({
         "ENV": "development", "INSTANCE_PATH": str(folder), "DATABASE_URL": f"sqlite:///{folder / 'agora.sqlite'}",
         "SECRET_KEY": "browser-test-secret-key-long-enough-0123456789", "RATELIMIT_STORAGE_URI": "memory://",
+        # Every journey logs in from 127.0.0.1 on this one server: raise the per-address limits
+        # (they are tested through the test client) so journeys do not throttle each other.
+        **{key: "10000 per minute" for key in RATE_LIMIT_SETTINGS},
     })
     with app.app_context():
         upgrade()

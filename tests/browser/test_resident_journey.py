@@ -20,8 +20,10 @@ def test_register_verify_switch_to_dutch_and_log_out(live_server, page):
     from agora.db import db
 
     with app.app_context():
+        # The live database is shared by every journey: reuse the district if another created it.
+        district = db.session.scalar(select(District).where(District.name == "Kessel-Lo")) or District(name="Kessel-Lo")
         db.session.add(CensusEntry(document_hash=hash_document("BE1234567"), date_of_birth=date(1988, 4, 9),
-                                   postal_code="3010", district=District(name="Kessel-Lo")))
+                                   postal_code="3010", district=district))
         db.session.commit()
 
     page.goto(base + "/")

@@ -1,0 +1,75 @@
+"""Budget forms: the process (administrators), a project (residents), valuation (valuators)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from agora.budgets import services
+from agora.budgets.models import PHASES
+
+
+def _choices(mapping):
+    return [SelectChoice(key, label) for key, label in mapping.items()]
+
+
+class ProcessForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description (Markdown)"), validators=[Optional(), Length(max=10000)])
+    city_name = StringField(_l("Name of the city-wide heading"), validators=[Optional(), Length(max=120)])
+    city_amount = IntegerField(_l("City-wide budget (EUR)"),
+                               validators=[InputRequired(), NumberRange(min=1, max=services.MAX_AMOUNT)])
+    rule = SelectField(_l("Allocation rule"), choices=_choices(services.RULES), default="mes")
+    ballot_type = SelectField(_l("Ballot type"), choices=_choices(services.BALLOT_TYPES), default="knapsack")
+    min_projects = IntegerField(_l("Minimum number of projects per ballot"), default=0,
+                                validators=[Optional(), NumberRange(min=0, max=200)])
+    max_projects = IntegerField(_l("Maximum number of projects per ballot"),
+                                validators=[Optional(), NumberRange(min=1, max=200)],
+                                description=_l("Leave empty for no maximum (knapsack ballots)."))
+    ballot_size = IntegerField(_l("Projects per heading on the ballot"), default=10,
+                               validators=[InputRequired(), NumberRange(min=1, max=200)],
+                               description=_l("The most supported feasible projects of each heading go to the ballot."))
+    submit = SubmitField(_l("Save the budget"))
+
+
+# One optional start date per phase, as announced in the calendar.
+for _phase in PHASES:
+    setattr(ProcessForm, f"date_{_phase}", DateField(services.PHASE_LABELS[_phase], validators=[Optional()]))
+
+
+class ProjectForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=200)])
+    description = TextAreaField(_l("Description (Markdown)"), validators=[DataRequired(), Length(max=10000)])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)],
+                           description=_l("A street, square or building, so residents know where."))
+    heading_id = SelectField(_l("Heading"), coerce=int, choices=[])
+    estimated_cost = IntegerField(_l("Estimated cost (EUR)"),
+                                  validators=[InputRequired(), NumberRange(min=1, max=services.MAX_AMOUNT)])
+    submit = SubmitField(_l("Submit the project"))
+
+
+class ValuationForm(FlaskForm):
+    feasibility = SelectField(_l("Feasibility"), choices=_choices(services.FEASIBILITY))
+    price = IntegerField(_l("Official price (EUR)"), validators=[Optional(), NumberRange(min=1)])
+    explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=5000)],
+                                description=_l("Required for an unfeasible project; published with it."))
+    submit = SubmitField(_l("Save the valuation"))
+
+
+class PhaseForm(FlaskForm):
+    phase = SelectField(_l("Phase"), choices=_choices(services.PHASE_LABELS))
+    submit = SubmitField(_l("Change the phase"))
+
+
+class ActionForm(FlaskForm):
+    """A bare button (support, close balloting): only the CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class ReceiptForm(FlaskForm):
+    class Meta:
+        csrf = False  # a read-only lookup by GET
+
+    receipt = StringField(_l("Receipt code"), validators=[DataRequired(), Length(max=40)])

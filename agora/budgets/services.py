@@ -1,0 +1,660 @@
+"""Participatory budgets: phases, headings, projects, valuation, supports, secret ballots, results.
+
+Who may do what, and when (checked here, not in the views):
+
+* administrators create a process, change its rules until balloting starts (then they are
+  locked), move it from phase to phase and close balloting;
+* verified residents submit projects while *accepting* and support them while *selecting*
+  (one support per project, in the city-wide heading and their own district's);
+* valuators (clerks) review feasibility and set the official price while *reviewing* or
+  *valuating*;
+* verified residents cast one secret ballot per heading they may vote in while *balloting*,
+  changeable until balloting closes with the change key given at casting (the shared ballot
+  box, :mod:`agora.ballots`);
+* when balloting closes, the allocation is computed by :mod:`voting.budget` with the announced
+  rule, synchronously in the closing request (fast for city-sized votes; a background job can
+  take over for very large ones), and stored on each heading.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from agora import audit
+from agora.ballots import services as ballot_box
+from agora.ballots.services import CastReceipt
+from agora.budgets.models import PHASES, BudgetHeading, BudgetProcess, BudgetProject, BudgetSupport
+from agora.db import db, utcnow
+from agora.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PhaseClosed
+from agora.permissions import Permission, object_rule, require
+
+if TYPE_CHECKING:
+    from agora.accounts.models import User
+
+PHASE_LABELS = {
+    "informing": _l("Informing"),
+    "accepting": _l("Accepting projects"),
+    "reviewing": _l("Reviewing projects"),
+    "selecting": _l("Selecting projects (supports)"),
+    "valuating": _l("Valuating projects (prices)"),
+    "balloting": _l("Balloting"),
+    "reviewing_ballots": _l("Reviewing ballots"),
+    "finished": _l("Finished: results published"),
+}
+RULES = {
+    "mes": _l("Method of Equal Shares, completed by raising each voter's share (add1)"),
+    "greedy": _l("Greedy: most votes first, skipping projects that no longer fit"),
+}
+BALLOT_TYPES = {
+    "knapsack": _l("Approval within the heading's budget: pick projects until the money runs out"),
+    "approval": _l("Approval of a minimum and maximum number of projects"),
+}
+FEASIBILITY = {"pending": _l("Not reviewed yet"), "feasible": _l("Feasible"), "unfeasible": _l("Unfeasible")}
+RESULTS_PHASES = ("reviewing_ballots", "finished")
+MAX_AMOUNT = 10**12
+
+
+def phase_index(phase: str) -> int:
+    return PHASES.index(phase)
+
+
+def rules_locked(process: BudgetProcess) -> bool:
+    """The rules that decide the outcome are locked from the moment balloting starts."""
+    return phase_index(process.phase) >= phase_index("balloting")
+
+
+def results_published(process: BudgetProcess) -> bool:
+    return process.phase in RESULTS_PHASES
+
+
+# --- processes and headings ---------------------------------------------------------------------
+
+@dataclass
+class ProcessRules:
+    """Everything an administrator decides about a process; validated as a whole."""
+
+    title: str
+    city_amount: int
+    description: str = ""
+    district_amounts: dict[int, int] = field(default_factory=dict)  # district id -> amount (absent: none)
+    rule: str = "mes"
+    ballot_type: str = "knapsack"
+    min_projects: int = 0
+    max_projects: int | None = None
+    ballot_size: int = 10
+    schedule: dict[str, date] = field(default_factory=dict)
+    city_name: str = ""
+
+
+def _clean_rules(rules: ProcessRules) -> ProcessRules:
+    from agora.census.models import District
+
+    title = " ".join((rules.title or "").split())
+    if not 3 <= len(title) <= 200:
+        raise InvalidInput(_("The title needs 3 to 200 characters."), field="title")
+    if rules.rule not in RULES:
+        raise InvalidInput(_("Choose an allocation rule from the list."), field="rule")
+    if rules.ballot_type not in BALLOT_TYPES:
+        raise InvalidInput(_("Choose a ballot type from the list."), field="ballot_type")
+    if not rules.city_amount or not 0 < rules.city_amount <= MAX_AMOUNT:
+        raise InvalidInput(_("The city-wide heading needs a positive amount."), field="city_amount")
+    amounts = {}
+    for district_id, amount in (rules.district_amounts or {}).items():
+        if amount is None or amount == 0:
+            continue
+        if not 0 < amount <= MAX_AMOUNT:
+            raise InvalidInput(_("A district's amount must be positive."), field="district_amounts")
+        if db.session.get(District, district_id) is None:
+            raise InvalidInput(_("There is no such district."), field="district_amounts")
+        amounts[district_id] = int(amount)
+    min_projects = int(rules.min_projects or 0)
+    max_projects = int(rules.max_projects) if rules.max_projects else None
+    if min_projects < 0 or (max_projects is not None and max_projects < max(min_projects, 1)):
+        raise InvalidInput(_("The maximum number of projects must be at least the minimum, and at least 1."),
+                           field="max_projects")
+    if rules.ballot_type == "approval" and max_projects is None:
+        raise InvalidInput(_("An approval ballot needs a maximum number of projects."), field="max_projects")
+    if not 1 <= int(rules.ballot_size or 0) <= 200:
+        raise InvalidInput(_("Between 1 and 200 projects per heading go to the ballot."), field="ballot_size")
+    schedule = {p: d for p, d in (rules.schedule or {}).items() if d is not None}
+    if any(p not in PHASES for p in schedule):
+        raise InvalidInput(_("Unknown phase in the schedule."), field="schedule")
+    dated = [schedule[p] for p in PHASES if p in schedule]
+    if dated != sorted(dated):
+        raise InvalidInput(_("The phases' dates must follow the order of the phases."), field="schedule")
+    return ProcessRules(title=title, description=(rules.description or "").strip(), city_amount=int(rules.city_amount),
+                        district_amounts=amounts, rule=rules.rule, ballot_type=rules.ballot_type,
+                        min_projects=min_projects, max_projects=max_projects, ballot_size=int(rules.ballot_size),
+                        schedule=schedule, city_name=(rules.city_name or "").strip())
+
+
+def _apply(process: BudgetProcess, rules: ProcessRules) -> None:
+    from agora.census.models import District
+
+    for name in ("title", "description", "rule", "ballot_type", "min_projects", "max_projects", "ballot_size"):
+        setattr(process, name, getattr(rules, name))
+    process.schedule = {p: d.isoformat() for p, d in rules.schedule.items()}
+    by_district = {h.district_id: h for h in process.headings}
+    city = by_district.get(None)
+    city_name = rules.city_name or (city.name if city else str(_("Whole city")))
+    if city is None:
+        city = BudgetHeading(name=city_name, district_id=None, position=0, amount=rules.city_amount)
+        process.headings.append(city)
+    city.amount, city.name = rules.city_amount, city_name
+    for district_id, heading in list(by_district.items()):
+        if district_id is not None and district_id not in rules.district_amounts:
+            if db.session.scalar(select(func.count()).select_from(BudgetProject)
+                                 .where(BudgetProject.heading_id == heading.id)):
+                raise InvalidInput(_("The heading %(name)s already has projects; it cannot be removed.",
+                                     name=heading.name), field="district_amounts")
+            process.headings.remove(heading)
+    for position, (district_id, amount) in enumerate(sorted(rules.district_amounts.items()), start=1):
+        heading = by_district.get(district_id)
+        if heading is None:
+            district = db.session.get(District, district_id)
+            heading = BudgetHeading(name=district.name, district_id=district_id, amount=amount)
+            process.headings.append(heading)
+        heading.amount, heading.position = amount, position
+
+
+def create_process(actor: User, rules: ProcessRules) -> BudgetProcess:
+    """Create a process (phase *informing*) with its headings and announced rules.
+
+    Administrators; audited. Raises InvalidInput naming the field.
+    """
+    require(actor, Permission.BUDGETS_MANAGE)
+    clean = _clean_rules(rules)
+    process = BudgetProcess(created_by_id=actor.id, phase="informing")
+    db.session.add(process)
+    _apply(process, clean)
+    db.session.flush()
+    audit.record(actor, "budget.create", process, details=_rules_details(process))
+    return process
+
+
+def update_process(actor: User, process: BudgetProcess, rules: ProcessRules) -> BudgetProcess:
+    """Change a process's rules, headings or schedule; PhaseClosed once balloting has started."""
+    require(actor, Permission.BUDGETS_MANAGE)
+    _lock(process)
+    if rules_locked(process):
+        raise PhaseClosed(_("Balloting has started: the rules of this budget are locked."))
+    _apply(process, _clean_rules(rules))
+    db.session.flush()
+    audit.record(actor, "budget.update", process, details=_rules_details(process))
+    return process
+
+
+def _rules_details(process: BudgetProcess) -> dict[str, Any]:
+    return {"title": process.title, "rule": process.rule, "ballot_type": process.ballot_type,
+            "min_projects": process.min_projects, "max_projects": process.max_projects,
+            "ballot_size": process.ballot_size, "schedule": process.schedule,
+            "headings": {h.name: h.amount for h in process.headings}}
+
+
+def _lock(process: BudgetProcess) -> None:
+    db.session.execute(select(BudgetProcess.id).where(BudgetProcess.id == process.id).with_for_update())
+    db.session.refresh(process)
+
+
+def set_phase(actor: User, process: BudgetProcess, phase: str) -> BudgetProcess:
+    """Move the process to ``phase``. Administrators; audited.
+
+    Phases before balloting may be moved back and forth. Entering *balloting* puts the most
+    supported feasible, priced projects of each heading on the ballot (``ballot_size`` per
+    heading) and locks the rules. Leaving *balloting* is only possible through
+    :func:`close_balloting`; once balloting has started, the process only moves forward.
+    """
+    require(actor, Permission.BUDGETS_MANAGE)
+    _lock(process)
+    if phase not in PHASES:
+        raise InvalidInput(_("Unknown phase."), field="phase")
+    current, target = phase_index(process.phase), phase_index(phase)
+    if target == current:
+        return process
+    if process.phase == "balloting":
+        raise PhaseClosed(_("Close balloting to count the ballots; it cannot be left otherwise."))
+    if rules_locked(process) and target < current:
+        raise PhaseClosed(_("Balloting has started: the process can only move forward."))
+    if target > phase_index("balloting") and current < phase_index("balloting"):
+        raise PhaseClosed(_("Open balloting first: results come only from ballots."))
+    if phase == "balloting":
+        _fill_ballots(process)
+    before = process.phase
+    process.phase = phase
+    db.session.flush()
+    audit.record(actor, "budget.phase", process, details={"from": before, "to": phase})
+    return process
+
+
+def _fill_ballots(process: BudgetProcess) -> None:
+    """Put the ``ballot_size`` most supported feasible, priced projects of each heading on the ballot."""
+    for heading in process.headings:
+        projects = db.session.scalars(
+            select(BudgetProject).where(BudgetProject.heading_id == heading.id)
+            .order_by(BudgetProject.supports_count.desc(), BudgetProject.id)).all()
+        chosen = [p for p in projects if p.feasibility == "feasible" and p.price is not None][: process.ballot_size]
+        for project in projects:
+            project.on_ballot = project in chosen
+
+
+def list_processes() -> list[BudgetProcess]:
+    return list(db.session.scalars(select(BudgetProcess).order_by(BudgetProcess.created_at.desc(),
+                                                                  BudgetProcess.id.desc())))
+
+
+def get_process(process_id: int) -> BudgetProcess:
+    process = db.session.get(BudgetProcess, process_id)
+    if process is None:
+        raise NotFound(_("There is no such budget."))
+    return process
+
+
+def get_heading(heading_id: int) -> BudgetHeading:
+    heading = db.session.get(BudgetHeading, heading_id)
+    if heading is None:
+        raise NotFound(_("There is no such heading."))
+    return heading
+
+
+def get_project(project_id: int) -> BudgetProject:
+    project = db.session.get(BudgetProject, project_id)
+    if project is None:
+        raise NotFound(_("There is no such project."))
+    return project
+
+
+def headings_for(user: User | None, process: BudgetProcess) -> list[BudgetHeading]:
+    """The headings a resident takes part in: the city-wide one and their own district's."""
+    return [h for h in process.headings if _in_heading(user, h)]
+
+
+def _in_heading(user: User | None, heading: BudgetHeading) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_verified:
+        return False
+    return heading.district_id is None or (user.district is not None and user.district.id == heading.district_id)
+
+
+# --- projects, valuation, supports ----------------------------------------------------------------
+
+@dataclass
+class ProjectData:
+    title: str
+    heading_id: int
+    estimated_cost: int
+    description: str = ""
+    location: str = ""
+
+
+def submit_project(actor: User, process: BudgetProcess, data: ProjectData) -> BudgetProject:
+    """A verified resident proposes a project while the process accepts projects.
+
+    Raises PermissionDenied (not verified), PhaseClosed (not accepting), InvalidInput.
+    """
+    require(actor, Permission.PARTICIPATE)
+    if process.phase != "accepting":
+        raise PhaseClosed(_("This budget does not accept projects now."))
+    title = " ".join((data.title or "").split())
+    if not 3 <= len(title) <= 200:
+        raise InvalidInput(_("The title needs 3 to 200 characters."), field="title")
+    heading = db.session.get(BudgetHeading, data.heading_id) if data.heading_id else None
+    if heading is None or heading.process_id != process.id:
+        raise InvalidInput(_("Choose the heading (city-wide or a district) from the list."), field="heading_id")
+    if not data.estimated_cost or not 0 < data.estimated_cost <= heading.amount:
+        raise InvalidInput(_("The estimated cost must be positive and at most the heading's budget (%(amount)s).",
+                             amount=money(heading.amount, process)), field="estimated_cost")
+    project = BudgetProject(process_id=process.id, heading_id=heading.id, title=title,
+                            description=(data.description or "").strip(), location=(data.location or "").strip()[:200],
+                            estimated_cost=int(data.estimated_cost), author_id=actor.id)
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def valuate_project(actor: User, project: BudgetProject, *, feasibility: str, explanation: str = "",
+                    price: int | None = None) -> BudgetProject:
+    """A valuator records feasibility and the official price while reviewing or valuating. Audited.
+
+    Unfeasible needs an explanation (published); feasible may carry the price. Raises
+    PermissionDenied, PhaseClosed, InvalidInput.
+    """
+    require(actor, Permission.BUDGETS_PROJECT_VALUATE)
+    process = project.heading.process
+    if process.phase not in ("reviewing", "valuating"):
+        raise PhaseClosed(_("Projects are valuated only while reviewing or valuating."))
+    if feasibility not in FEASIBILITY:
+        raise InvalidInput(_("Choose the feasibility from the list."), field="feasibility")
+    explanation = (explanation or "").strip()
+    if feasibility == "unfeasible" and not explanation:
+        raise InvalidInput(_("Explain why the project is unfeasible; the explanation is published."),
+                           field="explanation")
+    if price is not None and not 0 < price <= project.heading.amount:
+        raise InvalidInput(_("The price must be positive and at most the heading's budget (%(amount)s).",
+                             amount=money(project.heading.amount, process)), field="price")
+    if feasibility == "unfeasible":
+        price = None
+    project.feasibility, project.feasibility_explanation, project.price = feasibility, explanation, price
+    project.valuated_by_id, project.valuated_at = actor.id, utcnow()
+    db.session.flush()
+    audit.record(actor, "budget.project.valuate", project,
+                 details={"feasibility": feasibility, "price": price, "explanation": explanation})
+    return project
+
+
+def support_project(actor: User, project: BudgetProject) -> None:
+    """Support a project while selecting: one per resident per project (DB unique), in the city-wide
+    heading or the resident's own district's. Raises PermissionDenied, PhaseClosed, Conflict."""
+    require(actor, Permission.PARTICIPATE)
+    if project.heading.process.phase != "selecting":
+        raise PhaseClosed(_("Projects can be supported only while selecting."))
+    if not _in_heading(actor, project.heading):
+        raise PermissionDenied(_("You can support projects of the whole city and of your own district only."))
+    if project.feasibility == "unfeasible":
+        raise InvalidInput(_("This project was found unfeasible and cannot be supported."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(BudgetSupport(project_id=project.id, user_id=actor.id))
+    except IntegrityError:
+        raise Conflict(_("You already support this project.")) from None
+    # An atomic increment: concurrent supports of other residents all count.
+    db.session.execute(update(BudgetProject).where(BudgetProject.id == project.id)
+                       .values(supports_count=BudgetProject.supports_count + 1))
+    db.session.flush()
+    db.session.refresh(project)
+
+
+def supported_ids(user: User | None, process: BudgetProcess) -> set[int]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return set(db.session.scalars(
+        select(BudgetSupport.project_id).join(BudgetProject, BudgetProject.id == BudgetSupport.project_id)
+        .where(BudgetSupport.user_id == user.id, BudgetProject.process_id == process.id)))
+
+
+def list_projects(process: BudgetProcess, heading: BudgetHeading | None = None, *,
+                  ballot_only: bool = False) -> list[BudgetProject]:
+    query = select(BudgetProject).where(BudgetProject.process_id == process.id)
+    if heading is not None:
+        query = query.where(BudgetProject.heading_id == heading.id)
+    if ballot_only:
+        query = query.where(BudgetProject.on_ballot.is_(True))
+    return list(db.session.scalars(query.order_by(BudgetProject.supports_count.desc(), BudgetProject.id)))
+
+
+# --- ballots ---------------------------------------------------------------------------------------
+
+@object_rule(Permission.BUDGETS_BALLOT_CAST)
+def _eligible(user: User, heading: BudgetHeading) -> bool:
+    # Administrators hold every permission but vote only as verified residents of the heading.
+    return _in_heading(user, heading)
+
+
+def contest(heading: BudgetHeading) -> str:
+    return ballot_box.contest_key("budget-heading", heading.id)
+
+
+def money(amount: int | None, process: BudgetProcess | None = None) -> str:
+    """An amount with thousands separated by a narrow space, e.g. ``"12 500 EUR"``."""
+    if amount is None:
+        return ""
+    unit = process.currency if process is not None else "EUR"
+    return f"{amount:,}".replace(",", "\u202f") + f"\u00a0{unit}"
+
+
+def validate_ballot(heading: BudgetHeading, project_ids: list[int]) -> list[int]:
+    """Check a ballot against the announced ballot type; return the project ids in ballot order.
+
+    Raises InvalidInput with the reason: an unknown project, over the budget (and by how much),
+    too few or too many projects.
+    """
+    process = heading.process
+    on_ballot = {p.id: p for p in list_projects(process, heading, ballot_only=True)}
+    chosen: list[int] = []
+    for pid in project_ids:
+        if pid not in on_ballot:
+            raise InvalidInput(_("This ballot names a project that is not on this heading's ballot."))
+        if pid not in chosen:
+            chosen.append(pid)
+    if not chosen:
+        raise InvalidInput(_("Choose at least one project."))
+    if process.ballot_type == "knapsack":
+        total = sum(on_ballot[pid].price or 0 for pid in chosen)
+        if total > heading.amount:
+            raise InvalidInput(_("Your choice costs %(total)s, which is %(over)s over this heading's budget of "
+                                 "%(budget)s. Remove a project and try again.", total=money(total, process),
+                                 over=money(total - heading.amount, process), budget=money(heading.amount, process)))
+    if process.min_projects and len(chosen) < process.min_projects:
+        raise InvalidInput(_("Choose at least %(n)d projects; you chose %(k)d.", n=process.min_projects, k=len(chosen)))
+    if process.max_projects and len(chosen) > process.max_projects:
+        raise InvalidInput(_("Choose at most %(n)d projects; you chose %(k)d.", n=process.max_projects, k=len(chosen)))
+    order = list(on_ballot)
+    return sorted(chosen, key=order.index)
+
+
+def cast_budget_ballot(actor: User, heading: BudgetHeading, project_ids: list[int],
+                       change_key: str | None = None) -> CastReceipt:
+    """Cast (or, with the change key, change) the actor's secret ballot in a heading while balloting.
+
+    One ballot per verified resident per heading, stored in the shared ballot box without any
+    link to the voter. The whole ballot is validated at once, so no submission (concurrent or
+    not) can exceed the heading's budget; a second concurrent first ballot raises Conflict.
+    Raises PermissionDenied (not this resident's heading), PhaseClosed, InvalidInput, Conflict.
+    """
+    require(actor, Permission.BUDGETS_BALLOT_CAST, heading)
+    if heading.process.phase != "balloting":
+        raise PhaseClosed(_("This budget is not open for voting."))
+    content = {"projects": validate_ballot(heading, project_ids)}
+    if change_key:
+        receipt = ballot_box.change_ballot(actor, contest(heading), change_key, content)
+        return CastReceipt(receipt, None)
+    return ballot_box.cast_ballot(actor, contest(heading), content, changeable=True)
+
+
+def has_voted(user: User | None, heading: BudgetHeading) -> bool:
+    return ballot_box.has_voted(user, contest(heading))
+
+
+def turnout(heading: BudgetHeading) -> int:
+    return ballot_box.count_voters(contest(heading))
+
+
+# --- closing, results, exports -----------------------------------------------------------------
+
+def close_balloting(actor: User, process: BudgetProcess) -> BudgetProcess:
+    """Close balloting and count every heading with the announced rule (synchronously). Administrators;
+    audited. The process moves to *reviewing ballots* and the results are published."""
+    require(actor, Permission.BUDGETS_MANAGE)
+    _lock(process)
+    if process.phase != "balloting":
+        raise PhaseClosed(_("Only a budget in balloting can be closed."))
+    process.phase = "reviewing_ballots"
+    process.closed_at = utcnow()
+    for heading in process.headings:
+        heading.result = count_heading(heading)
+    db.session.flush()
+    audit.record(actor, "budget.close", process, details={
+        h.name: {"funded": h.result["selected"], "ballots": h.result["n_ballots"]} for h in process.headings})
+    return process
+
+
+def require_results(process: BudgetProcess) -> None:
+    if not results_published(process):
+        raise PermissionDenied(_("Results and ballots stay hidden from everyone until balloting closes."))
+
+
+def _ballot_rows(heading: BudgetHeading) -> list[tuple[str, list[int]]]:
+    return [(b.receipt, list(b.content["projects"])) for b in ballot_box.list_ballots(contest(heading))]
+
+
+def election(heading: BudgetHeading) -> Any:
+    """The heading's vote as a :class:`voting.budget.Election`: projects on the ballot (ids as text, official
+    prices), anonymised ballots numbered in receipt order, and META naming the announced rule."""
+    from voting.budget import make_election
+
+    process = heading.process
+    projects = list_projects(process, heading, ballot_only=True)
+    ballots = [{"projects": [str(p) for p in ids], "voter_id": str(i)}
+               for i, (_receipt, ids) in enumerate(_ballot_rows(heading), start=1)]
+    meta = {"description": f"{process.title} / {heading.name}", "country": "", "unit": heading.name,
+            "instance": str(process.id), "currency": process.currency,
+            "rule": "equalshares/add1" if process.rule == "mes" else "greedy",
+            "date_begin": process.schedule.get("balloting", ""), "date_end": (process.closed_at.date().isoformat()
+                                                                              if process.closed_at else "")}
+    if process.ballot_type == "approval" and process.max_projects:
+        meta["max_length"] = str(process.max_projects)
+    if process.min_projects:
+        meta["min_length"] = str(process.min_projects)
+    return make_election([{"id": str(p.id), "cost": p.price, "name": p.title} for p in projects],
+                         [_library_ballot(b) for b in ballots], heading.amount, meta=meta)
+
+
+def _library_ballot(row: dict[str, Any]) -> Any:
+    from voting.budget import Ballot
+
+    return Ballot(projects=tuple(row["projects"]), voter_id=row["voter_id"])
+
+
+def allocate(heading: BudgetHeading, elect: Any) -> dict[str, Any]:
+    """Run the announced rule on an election (from the database or read back from the ``.pb`` file)."""
+    from voting.budget import equal_shares, greedy
+
+    if not elect.ballots or not elect.projects:  # nothing to fund; the library needs ballots and projects
+        return {"rule": "equal_shares" if heading.process.rule == "mes" else "greedy", "selected": [],
+                "total_cost": 0, "budget": heading.amount, "leftover": heading.amount, "steps": []}
+    if heading.process.rule == "mes":
+        return equal_shares(elect, completion="add1").to_dict()
+    return greedy(elect).to_dict()
+
+
+def count_heading(heading: BudgetHeading) -> dict[str, Any]:
+    """The heading's allocation plus the number of votes of every project on the ballot."""
+    elect = election(heading)
+    result = allocate(heading, elect)
+    votes = Counter(p for b in elect.ballots for p in b.projects)
+    result["project_votes"] = {p.id: votes.get(p.id, 0) for p in elect.projects}
+    result["n_ballots"] = len(elect.ballots)
+    return result
+
+
+def export_name(heading: BudgetHeading, suffix: str) -> str:
+    return f"budget-{heading.process_id}-heading-{heading.id}-{suffix}"
+
+
+def export_pb(heading: BudgetHeading) -> str:
+    """The whole vote of a heading as an anonymised Pabulib ``.pb`` file (after closing)."""
+    from voting.budget import format_pb
+
+    require_results(heading.process)
+    return format_pb(election(heading))
+
+
+def results_csv(heading: BudgetHeading) -> str:
+    """One line per project of the heading: cost, supports, votes, funded."""
+    require_results(heading.process)
+    result = heading.result or {}
+    votes, funded = result.get("project_votes", {}), set(result.get("selected", []))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["project_id", "title", "heading", "estimated_cost", "price", "feasibility", "supports",
+                     "on_ballot", "votes", "funded"])
+    for p in list_projects(heading.process, heading):
+        writer.writerow([p.id, _csv_safe(p.title), heading.name, p.estimated_cost, p.price or "", p.feasibility,
+                         p.supports_count, int(p.on_ballot), votes.get(str(p.id), "") if p.on_ballot else "",
+                         int(str(p.id) in funded)])
+    return out.getvalue()
+
+
+def ballots_csv(heading: BudgetHeading) -> str:
+    """The published ballot list: receipt code and chosen projects, in receipt order (after closing)."""
+    require_results(heading.process)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["receipt", "projects"])
+    for receipt, ids in _ballot_rows(heading):
+        writer.writerow([receipt, " ".join(str(i) for i in ids)])
+    return out.getvalue()
+
+
+def find_receipt(heading: BudgetHeading, receipt: str) -> list[BudgetProject] | None:
+    require_results(heading.process)
+    ballot = ballot_box.find_ballot(contest(heading), receipt)
+    if ballot is None:
+        return None
+    return [db.session.get(BudgetProject, pid) for pid in ballot.content["projects"]]
+
+
+def _csv_safe(text: str) -> str:
+    # Spreadsheets run cells that start with these as formulas.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def reproduce_command(heading: BudgetHeading) -> str:
+    return f"python -m voting budget {export_name(heading, 'votes.pb')} --rule meta"
+
+
+def _fmt(value: Any) -> str:
+    from fractions import Fraction
+
+    x = float(Fraction(str(value))) if isinstance(value, str) else float(value or 0)
+    return f"{x:,.2f}".replace(",", "\u202f")
+
+
+def result_rows(heading: BudgetHeading) -> list[dict[str, Any]]:
+    """One row per project on the ballot, most voted first: cost, votes, funded, and why (or why not).
+
+    The explanation comes from the rule's recorded steps: for MES, the step at which the project
+    was bought and how its supporters paid, or how much money its supporters had left at the last
+    step; for greedy, whether it fitted in what was left.
+    """
+    require_results(heading.process)
+    result = heading.result or {}
+    votes = result.get("project_votes", {})
+    selected = list(result.get("selected", []))
+    steps = result.get("steps", [])
+    mes = [s for s in steps if s.get("kind") == "MESStep"]
+    greedy_steps = {s["project"]: s for s in steps if s.get("kind") == "GreedyStep"}
+    last_candidates = {c["project"]: c for c in (mes[-1]["candidates"] if mes else [])}
+    rows = []
+    for project in list_projects(heading.process, heading, ballot_only=True):
+        key = str(project.id)
+        funded = key in selected
+        step = next((i for i, s in enumerate(mes, start=1) if s["project"] == key), None)
+        if step is not None:
+            s = mes[step - 1]
+            why = _("Funded at step %(step)d: %(full)d supporters paid %(price)s each and %(partial)d paid all "
+                    "they had left (%(effective)s effective votes).", step=step, full=s["full_payers"],
+                    price=_fmt(s["price_per_voter"]), partial=s["partial_payers"],
+                    effective=_fmt(s["effective_votes"]))
+        elif key in greedy_steps:
+            g = greedy_steps[key]
+            if g["status"] == "selected":
+                why = _("Funded in order of votes: it fitted in what was left (%(left)s left after it).",
+                        left=money(int(float(g["remaining"])), heading.process))
+            else:
+                why = _("Not funded: with %(votes)s votes it came when only %(left)s were left, less than its "
+                        "cost.", votes=g["score"], left=money(int(float(g["remaining"])), heading.process))
+        elif funded:
+            why = _("Funded.")
+        elif key in last_candidates and not last_candidates[key]["affordable"]:
+            why = _("Not funded: its supporters had only %(money)s left in total from their equal shares, less "
+                    "than its cost.", money=_fmt(last_candidates[key]["money_behind"]))
+        elif key in last_candidates:
+            why = _("Not funded: each supporter would have had to pay %(price)s, more than for the projects funded "
+                    "instead.", price=_fmt(last_candidates[key]["price_per_voter"]))
+        elif not votes.get(key):
+            why = _("Not funded: nobody voted for it.")
+        else:
+            why = _("Not funded: its supporters' equal shares could not pay for it.")
+        rows.append({"id": project.id, "title": project.title, "cost": project.price, "votes": votes.get(key, 0),
+                     "funded": funded, "why": why, "order": selected.index(key) if funded else None})
+    rows.sort(key=lambda r: (-r["votes"], r["id"]))
+    return rows
