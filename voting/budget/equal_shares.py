@@ -109,24 +109,30 @@ class _Prepared:
             self.wu_sum[p] = self.wu[p].sum()
         self.cost = profile.cost_f
         self.unit_price = profile.cost_f if utility == "cost" else np.ones(profile.m)
-        self._exact_entries: list[list[tuple[int, int, Number]]] | None = None
+        self._codes: list[np.ndarray] | None = None
+        self._uvals: list[list[Number]] = []
 
-    def exact_entries(self) -> list[list[tuple[int, int, Number]]]:
-        """Per project: (group, weight, exact utility) of its supporters."""
-        if self._exact_entries is None:
+    def exact_utilities(self) -> tuple[list[np.ndarray], list[list[Number]]]:
+        """Per project: a code per supporter entry and the exact utility of each code."""
+        if self._codes is None:
             prof = self.profile
-            wl = prof.weights.tolist()
-            out = []
+            codes: list[np.ndarray] = []
+            uvals: list[list[Number]] = []
             for p in range(prof.m):
                 s = prof.supporters(p)
-                out.append(
-                    [
-                        (g, wl[g], prof.utility_exact(e, p, self.utility))
-                        for e, g in zip(range(s.start, s.stop), prof.groups[s].tolist(), strict=True)
-                    ]
-                )
-            self._exact_entries = out
-        return self._exact_entries
+                if prof.unit_scores:
+                    codes.append(np.zeros(s.stop - s.start, dtype=np.int64))
+                    uvals.append([prof.costs[p] if self.utility == "cost" else 1])
+                    continue
+                table: dict[Number, int] = {}
+                code = [
+                    table.setdefault(prof.utility_exact(e, p, self.utility), len(table))
+                    for e in range(s.start, s.stop)
+                ]
+                codes.append(np.asarray(code, dtype=np.int64))
+                uvals.append(list(table))
+            self._codes, self._uvals = codes, uvals
+        return self._codes, self._uvals
 
 
 def _rho_float(prep: _Prepared, p: int, b: np.ndarray) -> float | None:
@@ -162,28 +168,95 @@ def _candidate_float(prep: _Prepared, p: int, b: np.ndarray, rho: float | None) 
     return CandidateSupport(prof.ids[p], True, money, rho, price, prep.cost[p] / price)
 
 
-class _Shadow:
-    """Exact budgets of a float run, built on demand by replaying its purchases in Fractions."""
+class _ExactState:
+    """Exact budgets in rational arithmetic, stored compactly.
 
-    def __init__(self, prep: _Prepared, share: Fraction, bought: Sequence[int]) -> None:
+    Voters who bought the same projects at the same prices hold the same budget, so budgets are kept as
+    a class per group and one Fraction per class. A project's supporters are aggregated by (budget
+    class, utility) before any Fraction is touched, so an exact step costs a numpy pass over the
+    supporters plus a few Fraction operations per distinct budget.
+    """
+
+    def __init__(self, prep: _Prepared, share: Fraction) -> None:
         self.prep = prep
-        self.entries = prep.exact_entries()
-        self.b = [Fraction(share)] * prep.profile.n_groups
-        for p in bought:
-            self.pay(p, None)
+        self.codes, self.uvals = prep.exact_utilities()
+        self.cls = np.zeros(prep.profile.n_groups, dtype=np.int64)
+        self.vals: list[Fraction] = [Fraction(share)]
+        self.vals_f: list[float] = [float(share)]
+        self.zero: int | None = None
+
+    def _pairs(self, p: int) -> tuple[np.ndarray, np.ndarray, list[tuple[Fraction, Number, int]]]:
+        n_codes = len(self.uvals[p])
+        key = self.cls[self.prep.idx[p]] * n_codes + self.codes[p]
+        uniq, inv = np.unique(key, return_inverse=True)
+        weights = np.bincount(inv, weights=self.prep.w[p]).astype(np.int64).tolist()
+        u = self.uvals[p]
+        items = [
+            (self.vals[k // n_codes], u[k % n_codes], w) for k, w in zip(uniq.tolist(), weights, strict=True)
+        ]
+        return uniq, inv, items
+
+    def money(self, p: int) -> Fraction:
+        return sum((w * b for b, _, w in self._pairs(p)[2]), Fraction(0))
 
     def rho(self, p: int) -> Fraction | None:
-        return _rho_exact(self.entries[p], self.prep.profile.costs[p], self.b)
+        """Smallest rho with sum w min(b, rho u) = cost, or None when unaffordable."""
+        cost = self.prep.profile.costs[p]
+        items = self._pairs(p)[2]
+        if sum((w * b for b, _, w in items), Fraction(0)) < cost:
+            return None
+        items.sort(key=lambda it: it[0] / it[1])
+        rich_wu = sum(w * u for _, u, w in items)
+        paid = Fraction(0)
+        for b, u, w in items:
+            rho = (cost - paid) / rich_wu
+            if b >= rho * u:
+                return rho
+            paid += w * b
+            rich_wu -= w * u
+        # everybody pays all they hold: the money equals the cost exactly
+        return max(b / u for b, u, _ in items)
 
     def pay(self, p: int, rho: Fraction | None) -> Fraction:
+        """Charge project p at rho (computed if None); returns rho."""
         if rho is None:
             rho = self.rho(p)
-            assert rho is not None, "a bought project was affordable"
-        b = self.b
-        for g, _, u in self.entries[p]:
+            assert rho is not None, "a bought project is affordable"
+        uniq, inv, items = self._pairs(p)
+        new_ids = []
+        for b, u, _ in items:
             due = rho * u
-            b[g] = b[g] - due if b[g] >= due else Fraction(0)
+            if b > due:
+                self.vals.append(b - due)
+                self.vals_f.append(float(b - due))
+                new_ids.append(len(self.vals) - 1)
+            else:
+                if self.zero is None:
+                    self.vals.append(Fraction(0))
+                    self.vals_f.append(0.0)
+                    self.zero = len(self.vals) - 1
+                new_ids.append(self.zero)
+        self.cls[self.prep.idx[p]] = np.asarray(new_ids, dtype=np.int64)[inv]
         return rho
+
+    def budgets_f(self, idx: np.ndarray) -> np.ndarray:
+        return np.asarray(self.vals_f)[self.cls[idx]]
+
+    def is_full(self, p: int, rho: Fraction) -> np.ndarray:
+        """Per supporter entry of p (before paying): could it pay the full share rho * u?"""
+        n_codes = len(self.uvals[p])
+        key = self.cls[self.prep.idx[p]] * n_codes + self.codes[p]
+        uniq, inv = np.unique(key, return_inverse=True)
+        u = self.uvals[p]
+        ok = [self.vals[k // n_codes] >= rho * u[k % n_codes] for k in uniq.tolist()]
+        return np.asarray(ok, dtype=bool)[inv]
+
+
+def _replay(prep: _Prepared, share: Fraction, bought: Sequence[int]) -> _ExactState:
+    state = _ExactState(prep, share)
+    for p in bought:
+        state.pay(p, None)
+    return state
 
 
 def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number | None, record: bool) -> _Run:
@@ -203,7 +276,10 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         alive.add(p)
         lb[p] = prep.cost[p] / prep.wu_sum[p]
     run = _Run([], 0)
-    shadow: _Shadow | None = None
+    # exact budgets, rebuilt by replaying the purchases when a comparison is too close for floats; dropped
+    # again after the step unless close calls keep coming (then kept up to date instead of replayed)
+    shadow: _ExactState | None = None
+    replays = 0
     while alive:
         order = sorted(alive, key=lb.__getitem__)
         evals: dict[int, float] = {}
@@ -217,7 +293,8 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
                 rho = _rho_float(prep, p, b)
             except _NearTie:
                 if shadow is None:
-                    shadow = _Shadow(prep, share, run.selected)
+                    shadow = _replay(prep, share, run.selected)
+                    replays += 1
                 r = shadow.rho(p)
                 rho = None if r is None else float(r)
                 if r is not None:
@@ -235,7 +312,8 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         win_exact: Fraction | None = None
         if len(tied) > 1:
             if shadow is None:
-                shadow = _Shadow(prep, share, run.selected)
+                shadow = _replay(prep, share, run.selected)
+                replays += 1
             for p in tied:
                 if p not in exact_rho:
                     r = shadow.rho(p)
@@ -261,9 +339,10 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
             win_exact = shadow.pay(win, exact_rho.get(win))
             rho = float(win_exact)
             due = rho * u
-            after = np.array([float(shadow.b[g]) for g in idx.tolist()])
-            full = (after > 0) | (bb >= due)
-            b[idx] = after
+            b[idx] = shadow.budgets_f(idx)
+            full = (b[idx] > 0) | (bb >= due)
+            if replays <= 3:
+                shadow = None
         else:
             rho = evals[win]
             due = rho * u
@@ -292,37 +371,20 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
     return run
 
 
-def _rho_exact(entries: list[tuple[int, int, Number]], cost: Number, b: list[Fraction]) -> Fraction | None:
-    money = sum(w * b[g] for g, w, _ in entries)
-    if money < cost:
-        return None
-    wu_sum = sum(w * u for _, w, u in entries)
-    rho = Fraction(cost) / wu_sum
-    poor = frozenset(k for k, (g, _, u) in enumerate(entries) if b[g] < rho * u)
-    while poor:
-        paid = sum(entries[k][1] * b[entries[k][0]] for k in poor)
-        denom = sum(w * u for k, (_, w, u) in enumerate(entries) if k not in poor)
-        if denom == 0:
-            # every supporter pays all it has: only possible when money == cost exactly
-            return max(b[g] / u for g, _, u in entries)
-        rho = (Fraction(cost) - paid) / denom
-        new_poor = frozenset(k for k, (g, _, u) in enumerate(entries) if b[g] < rho * u)
-        if new_poor == poor:
-            break
-        poor = new_poor
-    return rho
-
-
 def _run_exact(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number | None, record: bool) -> _Run:
+    """One MES run entirely in rational arithmetic."""
     prof = prep.profile
-    entries = prep.exact_entries()
-    b = [Fraction(share)] * prof.n_groups
+    state = _ExactState(prep, share)
+    codes, uvals = prep.exact_utilities()
     alive = {p for p in range(prof.m) if prof.votes[p] > 0}
-    lb: dict[int, Fraction] = {
-        p: Fraction(prof.costs[p]) / sum(w * u for _, w, u in entries[p]) for p in alive
-    }
+    lb: dict[int, Fraction] = {}
+    for p in alive:
+        wu = sum(
+            (int(w) * uvals[p][c] for w, c in zip(prep.w[p].tolist(), codes[p].tolist(), strict=True)), 0
+        )
+        lb[p] = Fraction(prof.costs[p]) / wu
     run = _Run([], 0, exact=True)
-    step = 0
+    unit = prof.costs if prep.utility == "cost" else [1] * prof.m
     while alive:
         order = sorted(alive, key=lambda p: (lb[p], p))
         evals: dict[int, Fraction] = {}
@@ -331,7 +393,7 @@ def _run_exact(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         for p in order:
             if not record and best is not None and lb[p] > best:
                 break
-            rho = _rho_exact(entries[p], prof.costs[p], b)
+            rho = state.rho(p)
             if rho is None:
                 dead.append(p)
                 continue
@@ -344,40 +406,36 @@ def _run_exact(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         tied = sorted(p for p, r in evals.items() if r == best)
         win, decided = tb.choose(tied)
         if len(tied) > 1:
-            run.ties.append(TieBreak(step, tuple(prof.ids[p] for p in tied), prof.ids[win], decided))
+            run.ties.append(
+                TieBreak(len(run.selected), tuple(prof.ids[p] for p in tied), prof.ids[win], decided)
+            )
         rho = evals[win]
         if record:
             cands = []
             for p in range(prof.m):
                 if p in run.selected or prof.votes[p] == 0:
                     continue
-                money = float(sum(w * b[g] for g, w, _ in entries[p]))
+                money = float(state.money(p))
                 r = evals.get(p)
                 if r is None:
                     cands.append(CandidateSupport(prof.ids[p], False, money, None, None, None))
                 else:
-                    price = r * (prof.costs[p] if prep.utility == "cost" else 1)
+                    price = r * unit[p]
                     cands.append(
                         CandidateSupport(
                             prof.ids[p], True, money, float(r), float(price), float(prof.costs[p] / price)
                         )
                     )
             cands.sort(key=lambda c: (not c.affordable, c.rho if c.rho is not None else 0.0))
-        full_w = partial_w = 0
-        for g, w, u in entries[win]:
-            due = rho * u
-            if b[g] >= due:
-                b[g] = b[g] - due
-                full_w += w
-            else:
-                if b[g] > 0:
-                    partial_w += w
-                b[g] = Fraction(0)
+            before = state.budgets_f(prep.idx[win])
+            full = state.is_full(win, rho)
+        state.pay(win, rho)
         alive.discard(win)
         run.selected.append(win)
         run.total_cost += prof.costs[win]
         if record:
-            price = rho * (prof.costs[win] if prep.utility == "cost" else 1)
+            w = prep.w[win]
+            price = rho * unit[win]
             run.steps.append(
                 MESStep(
                     prof.ids[win],
@@ -385,12 +443,11 @@ def _run_exact(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
                     float(rho),
                     float(price),
                     float(prof.costs[win] / price),
-                    full_w,
-                    partial_w,
+                    int(w[full].sum()),
+                    int(w[(~full) & (before > 0)].sum()),
                     tuple(cands),
                 )
             )
-        step += 1
         if limit is not None and run.total_cost > limit:
             run.over_limit = True
             return run
