@@ -335,12 +335,23 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
             cands.sort(key=lambda c: (not c.affordable, c.rho if c.rho is not None else 0.0))
         idx, u, w = prep.idx[win], prep.u[win], prep.w[win]
         bb = b[idx]
+        if shadow is None and record:
+            # the explanation counts who paid in full: decide voters holding just the price exactly
+            due = evals[win] * u
+            if np.any(np.abs(bb - due) <= MARGIN * due):
+                shadow = _replay(prep, share, run.selected)
+                replays += 1
         if shadow is not None:
-            win_exact = shadow.pay(win, exact_rho.get(win))
+            win_exact = exact_rho.get(win)
+            if win_exact is None:
+                win_exact = shadow.rho(win)
+                assert win_exact is not None, "the winner is affordable"
+            if record:
+                bb = shadow.budgets_f(idx)
+                full = shadow.is_full(win, win_exact)
+            shadow.pay(win, win_exact)
             rho = float(win_exact)
-            due = rho * u
             b[idx] = shadow.budgets_f(idx)
-            full = (b[idx] > 0) | (bb >= due)
             if replays <= 3:
                 shadow = None
         else:
