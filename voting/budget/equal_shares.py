@@ -109,6 +109,9 @@ class _Prepared:
             self.wu_sum[p] = self.wu[p].sum()
         self.cost = profile.cost_f
         self.unit_price = profile.cost_f if utility == "cost" else np.ones(profile.m)
+        # approval-like ballots: all supporters of a project draw the same utility from it
+        self.uniform = profile.unit_scores
+        self.unit_u = self.unit_price
         self._codes: list[np.ndarray] | None = None
         self._uvals: list[list[Number]] = []
 
@@ -135,9 +138,15 @@ class _Prepared:
         return self._codes, self._uvals
 
 
-def _rho_float(prep: _Prepared, p: int, b: np.ndarray) -> float | None:
-    """Smallest rho with sum_i w_i min(b_i, rho u_i) = cost, or None when unaffordable."""
-    idx, u, w, wu = prep.idx[p], prep.u[p], prep.w[p], prep.wu[p]
+def _rho_float(prep: _Prepared, p: int, b: np.ndarray, start: float = 0.0) -> float | None:
+    """Smallest rho with sum_i w_i min(b_i, rho u_i) = cost, or None when unaffordable.
+
+    Newton iteration from below on the concave ``rho -> sum_i w_i min(b_i, rho u_i)``: assume the voters
+    who cannot pay the current rho pay all they have and the others share the rest. Started at a lower
+    bound (``start``, e.g. the project's rho at an earlier step, since budgets only shrink), it stays
+    below the answer and the set of such voters only grows, so a stable count means done.
+    """
+    idx, w = prep.idx[p], prep.w[p]
     bb = b[idx]
     cost = prep.cost[p]
     money = float(w @ bb)
@@ -145,18 +154,32 @@ def _rho_float(prep: _Prepared, p: int, b: np.ndarray) -> float | None:
         return None
     if money <= cost * (1 + MARGIN):
         raise _NearTie
-    rho = cost / prep.wu_sum[p]
+    if prep.uniform:
+        # every supporter draws the same utility: work with the price per voter q = rho * u
+        total_w = prep.w_sum[p]
+        q = max(cost / total_w, start * prep.unit_u[p])
+        poor = bb < q
+        n_poor = int(np.count_nonzero(poor))
+        while n_poor:
+            q = (cost - float(w @ np.where(poor, bb, 0.0))) / (total_w - float(w @ poor))
+            poor = bb < q
+            n_new = int(np.count_nonzero(poor))
+            if n_new == n_poor:
+                break
+            n_poor = n_new
+        return q / prep.unit_u[p]
+    u, wu = prep.u[p], prep.wu[p]
+    rho = max(cost / prep.wu_sum[p], start)
     poor = bb < rho * u
-    if not poor.any():
-        return rho
-    for _ in range(10_000):
-        rich = ~poor
-        rho = (cost - float(w[poor] @ bb[poor])) / float(wu[rich].sum())
-        new_poor = bb < rho * u
-        if np.array_equal(new_poor, poor):
-            return rho
-        poor = new_poor
-    raise AssertionError("rho iteration did not converge")  # pragma: no cover
+    n_poor = int(np.count_nonzero(poor))
+    while n_poor:
+        rho = (cost - float(w @ np.where(poor, bb, 0.0))) / float(wu @ ~poor)
+        poor = bb < rho * u
+        n_new = int(np.count_nonzero(poor))
+        if n_new == n_poor:
+            break
+        n_poor = n_new
+    return rho
 
 
 def _candidate_float(prep: _Prepared, p: int, b: np.ndarray, rho: float | None) -> CandidateSupport:
@@ -290,7 +313,7 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
             if not record and lb[p] > best * (1 + MARGIN):
                 break
             try:
-                rho = _rho_float(prep, p, b)
+                rho = _rho_float(prep, p, b, lb[p])
             except _NearTie:
                 if shadow is None:
                     shadow = _replay(prep, share, run.selected)
