@@ -138,13 +138,16 @@ class _Prepared:
         return self._codes, self._uvals
 
 
-def _rho_float(prep: _Prepared, p: int, b: np.ndarray, start: float = 0.0) -> float | None:
+def _rho_float(
+    prep: _Prepared, p: int, b: np.ndarray, start: float = 0.0, stop: float = float("inf")
+) -> float | None:
     """Smallest rho with sum_i w_i min(b_i, rho u_i) = cost, or None when unaffordable.
 
     Newton iteration from below on the concave ``rho -> sum_i w_i min(b_i, rho u_i)``: assume the voters
     who cannot pay the current rho pay all they have and the others share the rest. Started at a lower
     bound (``start``, e.g. the project's rho at an earlier step, since budgets only shrink), it stays
-    below the answer and the set of such voters only grows, so a stable count means done.
+    below the answer and the set of such voters only grows, so a stable count means done. Once an
+    iterate exceeds ``stop`` the project cannot win the step: that iterate is returned as a lower bound.
     """
     idx, w = prep.idx[p], prep.w[p]
     bb = b[idx]
@@ -162,6 +165,8 @@ def _rho_float(prep: _Prepared, p: int, b: np.ndarray, start: float = 0.0) -> fl
         n_poor = int(np.count_nonzero(poor))
         while n_poor:
             q = (cost - float(w @ np.where(poor, bb, 0.0))) / (total_w - float(w @ poor))
+            if q > stop * prep.unit_u[p]:
+                break
             poor = bb < q
             n_new = int(np.count_nonzero(poor))
             if n_new == n_poor:
@@ -174,6 +179,8 @@ def _rho_float(prep: _Prepared, p: int, b: np.ndarray, start: float = 0.0) -> fl
     n_poor = int(np.count_nonzero(poor))
     while n_poor:
         rho = (cost - float(w @ np.where(poor, bb, 0.0))) / float(wu @ ~poor)
+        if rho > stop:
+            break
         poor = bb < rho * u
         n_new = int(np.count_nonzero(poor))
         if n_new == n_poor:
@@ -312,8 +319,12 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         for p in order:
             if not record and lb[p] > best * (1 + MARGIN):
                 break
+            stop = float("inf") if record else best * (1 + MARGIN)
             try:
-                rho = _rho_float(prep, p, b, lb[p])
+                rho = _rho_float(prep, p, b, lb[p], stop)
+                if rho is not None and rho > stop:
+                    lb[p] = rho  # a lower bound only: p cannot win this step
+                    continue
             except _NearTie:
                 if shadow is None:
                     shadow = _replay(prep, share, run.selected)
