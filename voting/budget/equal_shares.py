@@ -29,13 +29,14 @@ strictly more voters prefer the greedy one.
 Exactness. MES runs in float64 with every decisive comparison checked against a relative margin of
 ``1e-9``: which project has the smallest ``rho`` and whether a project is still affordable. The float
 error of a run is below ``1e-12`` relative (each budget goes through at most one subtraction per funded
-project, sums run over at most millions of voters), so a comparison decided by more than the margin is
-decided as exact arithmetic would decide it. When one is closer (an exact tie, say, or a project its
-supporters can just afford), the run's budgets are rebuilt exactly by replaying its purchases in
-rational arithmetic (:class:`fractions.Fraction`), the comparison is decided on them (ties going to the
-tie-breaking rule), and from then on the run keeps its exact budgets alongside the float ones. Whether
-an outcome fits the budget is decided on exact integers or Fractions. ``exact=True`` runs everything in
-Fractions.
+project, sums run over at most millions of voters, and the voters paying the full price must cover at
+least ``1e-4`` of a project's cost, else the exact path decides), so a comparison decided by more than
+the margin is decided as exact arithmetic would decide it. When one is closer (an exact tie, say, or a
+project its supporters can just afford), the run's budgets are rebuilt exactly by replaying its
+purchases in rational arithmetic (:class:`fractions.Fraction`), the comparison is decided on them (ties
+going to the tie-breaking rule), and the run keeps its exact budgets alongside the float ones while
+close calls keep coming. Whether an outcome fits the budget is decided on exact integers or Fractions.
+``exact=True`` runs everything in Fractions.
 
 Identical ballots are grouped: voters with the same ballot always hold the same budget.
 """
@@ -66,6 +67,9 @@ from voting.budget.tiebreak import DEFAULT_TIE_BREAKING, TieBreaker
 __all__ = ["equal_shares"]
 
 MARGIN = 1e-9
+# below this share of the cost left for the voters paying the full price, float cancellation could
+# approach the margin: decide exactly
+_CANCEL = 1e-4
 COMPLETIONS = ("none", "add1", "utilitarian", "add1u")
 COMPARISONS = (None, "satisfaction", "exclusion")
 ADD1_STOPS = ("overspend", "exhaustive")
@@ -149,48 +153,61 @@ def _rho_float(
     below the answer and the set of such voters only grows, so a stable count means done. Once an
     iterate exceeds ``stop`` the project cannot win the step: that iterate is returned as a lower bound.
     """
+    # no BLAS here: OpenBLAS threads its dot product above ~10k elements, which on a busy machine costs
+    # a millisecond per call instead of microseconds; plain ufunc reductions stay single-threaded
     idx, w = prep.idx[p], prep.w[p]
     bb = b[idx]
     cost = prep.cost[p]
-    money = float(w @ bb)
+    wb = w * bb
+    money = float(wb.sum())
     if money < cost * (1 - MARGIN):
         return None
     if money <= cost * (1 + MARGIN):
         raise _NearTie
     if prep.uniform:
         # every supporter draws the same utility: work with the price per voter q = rho * u
+        unit = prep.unit_u[p]
         total_w = prep.w_sum[p]
-        q = max(cost / total_w, start * prep.unit_u[p])
-        poor = bb < q
-        n_poor = int(np.count_nonzero(poor))
-        while n_poor:
-            q = (cost - float(w @ np.where(poor, bb, 0.0))) / (total_w - float(w @ poor))
-            if q > stop * prep.unit_u[p]:
+        q = max(cost / total_w, start * unit)
+        poor = np.flatnonzero(bb < q)
+        while len(poor):
+            rest = cost - float(wb[poor].sum())
+            if rest < _CANCEL * cost:
+                raise _NearTie  # the rich pay almost nothing: too much cancellation for floats
+            q = rest / (total_w - float(w[poor].sum()))  # integer-valued weights: exact difference
+            if q > stop * unit:
                 break
-            poor = bb < q
-            n_new = int(np.count_nonzero(poor))
-            if n_new == n_poor:
+            new_poor = np.flatnonzero(bb < q)
+            if len(new_poor) == len(poor):
                 break
-            n_poor = n_new
-        return q / prep.unit_u[p]
+            poor = new_poor
+        return q / unit
     u, wu = prep.u[p], prep.wu[p]
-    rho = max(cost / prep.wu_sum[p], start)
-    poor = bb < rho * u
-    n_poor = int(np.count_nonzero(poor))
-    while n_poor:
-        rho = (cost - float(w @ np.where(poor, bb, 0.0))) / float(wu @ ~poor)
+    wu_sum = prep.wu_sum[p]
+    rho = max(cost / wu_sum, start)
+    poor = np.flatnonzero(bb < rho * u)
+    while len(poor):
+        rest = cost - float(wb[poor].sum())
+        if rest < _CANCEL * cost:
+            raise _NearTie
+        if 2 * len(poor) > len(bb):
+            rich = np.ones(len(bb), dtype=bool)
+            rich[poor] = False
+            rich_wu = float(wu[rich].sum())
+        else:
+            rich_wu = wu_sum - float(wu[poor].sum())
+        rho = rest / rich_wu
         if rho > stop:
             break
-        poor = bb < rho * u
-        n_new = int(np.count_nonzero(poor))
-        if n_new == n_poor:
+        new_poor = np.flatnonzero(bb < rho * u)
+        if len(new_poor) == len(poor):
             break
-        n_poor = n_new
+        poor = new_poor
     return rho
 
 
 def _candidate_float(prep: _Prepared, p: int, b: np.ndarray, rho: float | None) -> CandidateSupport:
-    money = float(prep.w[p] @ b[prep.idx[p]])
+    money = float((prep.w[p] * b[prep.idx[p]]).sum())
     prof = prep.profile
     if rho is None:
         return CandidateSupport(prof.ids[p], False, money, None, None, None)
