@@ -52,7 +52,7 @@ import numpy as np
 
 from voting.budget._common import RngLike, as_number, check_utility, greedy_fill, make_tiebreaker
 from voting.budget._profile import Profile, build_profile
-from voting.budget.errors import BudgetInputError
+from voting.budget.errors import BudgetError, BudgetInputError
 from voting.budget.model import Election, Number, _exact
 from voting.budget.results import (
     BudgetResult,
@@ -556,6 +556,7 @@ def equal_shares(
     rng: RngLike = None,
     exact: bool = False,
     explain: bool = True,
+    max_runs: int = 100_000,
 ) -> BudgetResult:
     """Method of Equal Shares, optionally completed (add1, utilitarian) and compared with greedy.
 
@@ -578,9 +579,12 @@ def equal_shares(
     rng : None, int or numpy.random.Generator
         Only used by the ``"lot"`` criterion.
     exact : bool
-        Run every MES step in Fractions instead of floats confirmed by exact reruns.
+        Run every MES step in Fractions instead of floats with exact decisions of close calls.
     explain : bool
         Record each step's candidates (price per voter, effective votes); costs one extra pass.
+    max_runs : int
+        add1 gives up with :class:`~voting.budget.errors.BudgetError` (code ``"add1_runs"``) after this
+        many MES runs; an election with few voters and a large budget may need a larger ``increment``.
 
     Returns
     -------
@@ -643,6 +647,13 @@ def equal_shares(
                 break
             if len(current.selected) == supported:
                 break
+            if runs >= max_runs:
+                raise BudgetError(
+                    f"add1 did not finish within {max_runs} MES runs (share {float(share):.2f}); "
+                    "use a larger increment or max_runs",
+                    code="add1_runs",
+                    field="max_runs",
+                )
             nxt = _run(prep, share + inc, tb, limit=budget, record=False, exact=exact)
             runs += 1
             if nxt.over_limit or nxt.total_cost > budget:

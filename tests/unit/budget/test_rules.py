@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from voting.budget import (
+    BudgetError,
     BudgetInputError,
     GreedyStep,
     MESStep,
@@ -326,3 +327,14 @@ def test_points_limits_are_checked() -> None:
     with pytest.raises(BudgetInputError) as info:
         make_election([("a", 5)], [{"a": 5}], 10, vote_type="cumulative", meta=meta)
     assert info.value.field == "max_points"
+
+
+def test_add1_run_limit(textbook) -> None:
+    e = make_election([("a", 1000), ("b", 10)], [["a"], ["b"]], 1010)
+    # one voter alone must gather 1000: the shares rise 505, 506, ... the run limit stops it first
+    with pytest.raises(BudgetError) as info:
+        equal_shares(e, completion="add1", max_runs=50)
+    assert info.value.code == "add1_runs"
+    r = equal_shares(e, completion="add1", increment=100)
+    assert r.selected == ("b", "a")
+    assert r.total_cost == 1010
