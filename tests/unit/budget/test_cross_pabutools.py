@@ -6,13 +6,14 @@ here and lexicographically by name in pabutools, which agree because the names a
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 
 from voting.budget import Election, equal_shares, greedy, make_election
 
 from .test_properties import approval_elections
 
-pabutools = __import__("pytest").importorskip("pabutools")
+pytest.importorskip("pabutools")
 
 from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat, Instance  # noqa: E402
 from pabutools.election import Project as PabuProject  # noqa: E402
