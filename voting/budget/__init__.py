@@ -4,7 +4,8 @@ Pure library: numpy and scipy only.
 
 Elections
     :class:`Election`, :class:`Project`, :class:`Ballot`, :func:`make_election` (in-memory data, e.g.
-    from the app), :data:`VOTE_TYPES`.
+    from the app), :func:`check_ballots` (ballot limits: min/max length, knapsack cost cap, points),
+    :data:`VOTE_TYPES`.
 Pabulib ``.pb`` files
     :func:`read_pb`, :func:`parse_pb`, :func:`write_pb`, :func:`format_pb`.
 Rules (each returns a frozen :class:`BudgetResult` with ``to_dict()``)
@@ -39,7 +40,7 @@ from voting.budget.equal_shares import equal_shares
 from voting.budget.errors import BudgetError, BudgetInputError, PBFormatError, TieBreakingError
 from voting.budget.greedy import greedy
 from voting.budget.max_welfare import max_welfare
-from voting.budget.model import VOTE_TYPES, Ballot, Election, Project, make_election
+from voting.budget.model import VOTE_TYPES, Ballot, Election, Project, check_ballots, make_election
 from voting.budget.pb import format_pb, parse_pb, read_pb, write_pb
 from voting.budget.phragmen import phragmen
 from voting.budget.results import (
@@ -74,6 +75,7 @@ __all__ = [
     "TieBreak",
     "TieBreakingError",
     "allocate",
+    "check_ballots",
     "equal_shares",
     "format_pb",
     "greedy",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import chain
 
 import numpy as np
 
@@ -60,16 +61,20 @@ class Profile:
 
 
 def build_profile(election: Election) -> Profile:
-    """Group identical ballots and index supporters per project."""
+    """Group identical ballots (canonical key: sorted project indices and scores); index supporters."""
+    if not election.ballots:
+        raise BudgetInputError("the election has no ballots", code="no_ballots", field="ballots")
     ids = election.project_ids
     index = {pid: i for i, pid in enumerate(ids)}
     m = len(ids)
-    group_of: dict[tuple[tuple[int, Number], ...], int] = {}
+    approval = election.vote_type == "approval"
+    group_of: dict[tuple, int] = {}
     weights: list[int] = []
     for ballot in election.ballots:
-        items = [(index[pid], s) for pid, s in election.ballot_scores(ballot) if s != 0]
-        items.sort()
-        key = tuple(items)
+        if approval:
+            key: tuple = tuple(sorted([index[pid] for pid in ballot.projects]))
+        else:
+            key = tuple(sorted([(index[pid], s) for pid, s in election.ballot_scores(ballot) if s != 0]))
         g = group_of.get(key)
         if g is None:
             group_of[key] = len(weights)
@@ -77,36 +82,44 @@ def build_profile(election: Election) -> Profile:
         else:
             weights[g] += 1
     keys = list(group_of)
-    entries_p: list[int] = []
-    entries_g: list[int] = []
-    entries_s: list[Number] = []
-    g_ptr = [0]
-    for g, key in enumerate(keys):
-        for p, s in key:
-            entries_p.append(p)
-            entries_g.append(g)
-            entries_s.append(s)
-        g_ptr.append(len(entries_p))
-    ep = np.asarray(entries_p, dtype=np.int64)
-    eg = np.asarray(entries_g, dtype=np.int64)
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    nnz = int(lengths.sum())
+    if approval:
+        ep = np.fromiter(chain.from_iterable(keys), dtype=np.int64, count=nnz)
+        entry_scores: list[Number] = [1] * nnz
+    else:
+        ep = np.fromiter((p for key in keys for p, _ in key), dtype=np.int64, count=nnz)
+        entry_scores = [s for key in keys for _, s in key]
+    unit = approval or all(s == 1 for s in entry_scores)
+    g_ptr = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=g_ptr[1:])
+    eg = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
     order = np.argsort(ep, kind="stable")
     ptr = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(np.bincount(ep, minlength=m), out=ptr[1:])
-    scores = tuple(entries_s[i] for i in order.tolist())
-    unit = all(s == 1 for s in entries_s)
-    scores_f = np.ones(len(scores)) if unit else np.array([float(s) for s in scores], dtype=np.float64)
     w = np.asarray(weights, dtype=np.int64)
-    groups = eg[order]
-    votes = np.bincount(ep, weights=w[eg], minlength=m).astype(np.int64) if len(ep) else np.zeros(m, np.int64)
-    totals: list[Number] = [0] * m
-    wl = w.tolist()
-    for p, g, s in zip(entries_p, entries_g, entries_s, strict=True):
-        totals[p] += wl[g] * s
-    totals = [t.numerator if isinstance(t, Fraction) and t.denominator == 1 else t for t in totals]
-    gs_f = np.ones(len(entries_s)) if unit else np.array([float(s) for s in entries_s], dtype=np.float64)
+    votes = np.zeros(m, dtype=np.int64)
+    np.add.at(votes, ep, w[eg])
+    if unit:
+        scores: tuple[Number, ...] = (1,) * nnz
+        scores_f = np.ones(nnz)
+        gs_f = np.ones(nnz)
+        totals: list[Number] = votes.tolist()
+    else:
+        scores = tuple(entry_scores[i] for i in order.tolist())
+        gs_f = np.array([float(s) for s in entry_scores], dtype=np.float64)
+        scores_f = gs_f[order]
+        if all(isinstance(s, int) for s in entry_scores):
+            tot = np.zeros(m, dtype=np.int64)
+            np.add.at(tot, ep, w[eg] * np.asarray(entry_scores, dtype=np.int64))
+            totals = tot.tolist()
+        else:
+            acc: list[Number] = [0] * m
+            wl = w.tolist()
+            for p, g, s in zip(ep.tolist(), eg.tolist(), entry_scores, strict=True):
+                acc[p] += wl[g] * s
+            totals = [t.numerator if isinstance(t, Fraction) and t.denominator == 1 else t for t in acc]
     costs = tuple(p.cost for p in election.projects)
-    if not election.ballots:
-        raise BudgetInputError("the election has no ballots", code="no_ballots", field="ballots")
     return Profile(
         ids=ids,
         costs=costs,
@@ -115,13 +128,13 @@ def build_profile(election: Election) -> Profile:
         n_voters=len(election.ballots),
         weights=w,
         ptr=ptr,
-        groups=groups,
+        groups=eg[order],
         scores=scores,
         scores_f=scores_f,
         unit_scores=unit,
         votes=votes,
         score_total=tuple(totals),
-        group_ptr=np.asarray(g_ptr, dtype=np.int64),
+        group_ptr=g_ptr,
         group_projects=ep,
         group_scores_f=gs_f,
     )

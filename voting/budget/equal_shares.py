@@ -29,13 +29,14 @@ strictly more voters prefer the greedy one.
 Exactness. MES runs in float64 with every decisive comparison checked against a relative margin of
 ``1e-9``: which project has the smallest ``rho`` and whether a project is still affordable. The float
 error of a run is below ``1e-12`` relative (each budget goes through at most one subtraction per funded
-project, sums run over at most millions of voters), so a comparison decided by more than the margin is
-decided as exact arithmetic would decide it. When one is closer (an exact tie, say, or a project its
-supporters can just afford), the run's budgets are rebuilt exactly by replaying its purchases in
-rational arithmetic (:class:`fractions.Fraction`), the comparison is decided on them (ties going to the
-tie-breaking rule), and from then on the run keeps its exact budgets alongside the float ones. Whether
-an outcome fits the budget is decided on exact integers or Fractions. ``exact=True`` runs everything in
-Fractions.
+project, sums run over at most millions of voters, and the voters paying the full price must cover at
+least ``1e-4`` of a project's cost, else the exact path decides), so a comparison decided by more than
+the margin is decided as exact arithmetic would decide it. When one is closer (an exact tie, say, or a
+project its supporters can just afford), the run's budgets are rebuilt exactly by replaying its
+purchases in rational arithmetic (:class:`fractions.Fraction`), the comparison is decided on them (ties
+going to the tie-breaking rule), and the run keeps its exact budgets alongside the float ones while
+close calls keep coming. Whether an outcome fits the budget is decided on exact integers or Fractions.
+``exact=True`` runs everything in Fractions.
 
 Identical ballots are grouped: voters with the same ballot always hold the same budget.
 """
@@ -51,7 +52,7 @@ import numpy as np
 
 from voting.budget._common import RngLike, as_number, check_utility, greedy_fill, make_tiebreaker
 from voting.budget._profile import Profile, build_profile
-from voting.budget.errors import BudgetInputError
+from voting.budget.errors import BudgetError, BudgetInputError
 from voting.budget.model import Election, Number, _exact
 from voting.budget.results import (
     BudgetResult,
@@ -66,6 +67,9 @@ from voting.budget.tiebreak import DEFAULT_TIE_BREAKING, TieBreaker
 __all__ = ["equal_shares"]
 
 MARGIN = 1e-9
+# below this share of the cost left for the voters paying the full price, float cancellation could
+# approach the margin: decide exactly
+_CANCEL = 1e-4
 COMPLETIONS = ("none", "add1", "utilitarian", "add1u")
 COMPARISONS = (None, "satisfaction", "exclusion")
 ADD1_STOPS = ("overspend", "exhaustive")
@@ -109,52 +113,101 @@ class _Prepared:
             self.wu_sum[p] = self.wu[p].sum()
         self.cost = profile.cost_f
         self.unit_price = profile.cost_f if utility == "cost" else np.ones(profile.m)
-        self._exact_entries: list[list[tuple[int, int, Number]]] | None = None
+        # approval-like ballots: all supporters of a project draw the same utility from it
+        self.uniform = profile.unit_scores
+        self.unit_u = self.unit_price
+        self._codes: list[np.ndarray] | None = None
+        self._uvals: list[list[Number]] = []
 
-    def exact_entries(self) -> list[list[tuple[int, int, Number]]]:
-        """Per project: (group, weight, exact utility) of its supporters."""
-        if self._exact_entries is None:
+    def exact_utilities(self) -> tuple[list[np.ndarray], list[list[Number]]]:
+        """Per project: a code per supporter entry and the exact utility of each code."""
+        if self._codes is None:
             prof = self.profile
-            wl = prof.weights.tolist()
-            out = []
+            codes: list[np.ndarray] = []
+            uvals: list[list[Number]] = []
             for p in range(prof.m):
                 s = prof.supporters(p)
-                out.append(
-                    [
-                        (g, wl[g], prof.utility_exact(e, p, self.utility))
-                        for e, g in zip(range(s.start, s.stop), prof.groups[s].tolist(), strict=True)
-                    ]
-                )
-            self._exact_entries = out
-        return self._exact_entries
+                if prof.unit_scores:
+                    codes.append(np.zeros(s.stop - s.start, dtype=np.int64))
+                    uvals.append([prof.costs[p] if self.utility == "cost" else 1])
+                    continue
+                table: dict[Number, int] = {}
+                code = [
+                    table.setdefault(prof.utility_exact(e, p, self.utility), len(table))
+                    for e in range(s.start, s.stop)
+                ]
+                codes.append(np.asarray(code, dtype=np.int64))
+                uvals.append(list(table))
+            self._codes, self._uvals = codes, uvals
+        return self._codes, self._uvals
 
 
-def _rho_float(prep: _Prepared, p: int, b: np.ndarray) -> float | None:
-    """Smallest rho with sum_i w_i min(b_i, rho u_i) = cost, or None when unaffordable."""
-    idx, u, w, wu = prep.idx[p], prep.u[p], prep.w[p], prep.wu[p]
+def _rho_float(
+    prep: _Prepared, p: int, b: np.ndarray, start: float = 0.0, stop: float = float("inf")
+) -> float | None:
+    """Smallest rho with sum_i w_i min(b_i, rho u_i) = cost, or None when unaffordable.
+
+    Newton iteration from below on the concave ``rho -> sum_i w_i min(b_i, rho u_i)``: assume the voters
+    who cannot pay the current rho pay all they have and the others share the rest. Started at a lower
+    bound (``start``, e.g. the project's rho at an earlier step, since budgets only shrink), it stays
+    below the answer and the set of such voters only grows, so a stable count means done. Once an
+    iterate exceeds ``stop`` the project cannot win the step: that iterate is returned as a lower bound.
+    """
+    # no BLAS here: OpenBLAS threads its dot product above ~10k elements, which on a busy machine costs
+    # a millisecond per call instead of microseconds; plain ufunc reductions stay single-threaded
+    idx, w = prep.idx[p], prep.w[p]
     bb = b[idx]
     cost = prep.cost[p]
-    money = float(w @ bb)
+    wb = w * bb
+    money = float(wb.sum())
     if money < cost * (1 - MARGIN):
         return None
     if money <= cost * (1 + MARGIN):
         raise _NearTie
-    rho = cost / prep.wu_sum[p]
-    poor = bb < rho * u
-    if not poor.any():
-        return rho
-    for _ in range(10_000):
-        rich = ~poor
-        rho = (cost - float(w[poor] @ bb[poor])) / float(wu[rich].sum())
-        new_poor = bb < rho * u
-        if np.array_equal(new_poor, poor):
-            return rho
+    if prep.uniform:
+        # every supporter draws the same utility: work with the price per voter q = rho * u
+        unit = prep.unit_u[p]
+        total_w = prep.w_sum[p]
+        q = max(cost / total_w, start * unit)
+        poor = np.flatnonzero(bb < q)
+        while len(poor):
+            rest = cost - float(wb[poor].sum())
+            if rest < _CANCEL * cost:
+                raise _NearTie  # the rich pay almost nothing: too much cancellation for floats
+            q = rest / (total_w - float(w[poor].sum()))  # integer-valued weights: exact difference
+            if q > stop * unit:
+                break
+            new_poor = np.flatnonzero(bb < q)
+            if len(new_poor) == len(poor):
+                break
+            poor = new_poor
+        return q / unit
+    u, wu = prep.u[p], prep.wu[p]
+    wu_sum = prep.wu_sum[p]
+    rho = max(cost / wu_sum, start)
+    poor = np.flatnonzero(bb < rho * u)
+    while len(poor):
+        rest = cost - float(wb[poor].sum())
+        if rest < _CANCEL * cost:
+            raise _NearTie
+        if 2 * len(poor) > len(bb):
+            rich = np.ones(len(bb), dtype=bool)
+            rich[poor] = False
+            rich_wu = float(wu[rich].sum())
+        else:
+            rich_wu = wu_sum - float(wu[poor].sum())
+        rho = rest / rich_wu
+        if rho > stop:
+            break
+        new_poor = np.flatnonzero(bb < rho * u)
+        if len(new_poor) == len(poor):
+            break
         poor = new_poor
-    raise AssertionError("rho iteration did not converge")  # pragma: no cover
+    return rho
 
 
 def _candidate_float(prep: _Prepared, p: int, b: np.ndarray, rho: float | None) -> CandidateSupport:
-    money = float(prep.w[p] @ b[prep.idx[p]])
+    money = float((prep.w[p] * b[prep.idx[p]]).sum())
     prof = prep.profile
     if rho is None:
         return CandidateSupport(prof.ids[p], False, money, None, None, None)
@@ -162,28 +215,95 @@ def _candidate_float(prep: _Prepared, p: int, b: np.ndarray, rho: float | None) 
     return CandidateSupport(prof.ids[p], True, money, rho, price, prep.cost[p] / price)
 
 
-class _Shadow:
-    """Exact budgets of a float run, built on demand by replaying its purchases in Fractions."""
+class _ExactState:
+    """Exact budgets in rational arithmetic, stored compactly.
 
-    def __init__(self, prep: _Prepared, share: Fraction, bought: Sequence[int]) -> None:
+    Voters who bought the same projects at the same prices hold the same budget, so budgets are kept as
+    a class per group and one Fraction per class. A project's supporters are aggregated by (budget
+    class, utility) before any Fraction is touched, so an exact step costs a numpy pass over the
+    supporters plus a few Fraction operations per distinct budget.
+    """
+
+    def __init__(self, prep: _Prepared, share: Fraction) -> None:
         self.prep = prep
-        self.entries = prep.exact_entries()
-        self.b = [Fraction(share)] * prep.profile.n_groups
-        for p in bought:
-            self.pay(p, None)
+        self.codes, self.uvals = prep.exact_utilities()
+        self.cls = np.zeros(prep.profile.n_groups, dtype=np.int64)
+        self.vals: list[Fraction] = [Fraction(share)]
+        self.vals_f: list[float] = [float(share)]
+        self.zero: int | None = None
+
+    def _pairs(self, p: int) -> tuple[np.ndarray, np.ndarray, list[tuple[Fraction, Number, int]]]:
+        n_codes = len(self.uvals[p])
+        key = self.cls[self.prep.idx[p]] * n_codes + self.codes[p]
+        uniq, inv = np.unique(key, return_inverse=True)
+        weights = np.bincount(inv, weights=self.prep.w[p]).astype(np.int64).tolist()
+        u = self.uvals[p]
+        items = [
+            (self.vals[k // n_codes], u[k % n_codes], w) for k, w in zip(uniq.tolist(), weights, strict=True)
+        ]
+        return uniq, inv, items
+
+    def money(self, p: int) -> Fraction:
+        return sum((w * b for b, _, w in self._pairs(p)[2]), Fraction(0))
 
     def rho(self, p: int) -> Fraction | None:
-        return _rho_exact(self.entries[p], self.prep.profile.costs[p], self.b)
+        """Smallest rho with sum w min(b, rho u) = cost, or None when unaffordable."""
+        cost = self.prep.profile.costs[p]
+        items = self._pairs(p)[2]
+        if sum((w * b for b, _, w in items), Fraction(0)) < cost:
+            return None
+        items.sort(key=lambda it: it[0] / it[1])
+        rich_wu = sum(w * u for _, u, w in items)
+        paid = Fraction(0)
+        for b, u, w in items:
+            rho = (cost - paid) / rich_wu
+            if b >= rho * u:
+                return rho
+            paid += w * b
+            rich_wu -= w * u
+        # everybody pays all they hold: the money equals the cost exactly
+        return max(b / u for b, u, _ in items)
 
     def pay(self, p: int, rho: Fraction | None) -> Fraction:
+        """Charge project p at rho (computed if None); returns rho."""
         if rho is None:
             rho = self.rho(p)
-            assert rho is not None, "a bought project was affordable"
-        b = self.b
-        for g, _, u in self.entries[p]:
+            assert rho is not None, "a bought project is affordable"
+        uniq, inv, items = self._pairs(p)
+        new_ids = []
+        for b, u, _ in items:
             due = rho * u
-            b[g] = b[g] - due if b[g] >= due else Fraction(0)
+            if b > due:
+                self.vals.append(b - due)
+                self.vals_f.append(float(b - due))
+                new_ids.append(len(self.vals) - 1)
+            else:
+                if self.zero is None:
+                    self.vals.append(Fraction(0))
+                    self.vals_f.append(0.0)
+                    self.zero = len(self.vals) - 1
+                new_ids.append(self.zero)
+        self.cls[self.prep.idx[p]] = np.asarray(new_ids, dtype=np.int64)[inv]
         return rho
+
+    def budgets_f(self, idx: np.ndarray) -> np.ndarray:
+        return np.asarray(self.vals_f)[self.cls[idx]]
+
+    def is_full(self, p: int, rho: Fraction) -> np.ndarray:
+        """Per supporter entry of p (before paying): could it pay the full share rho * u?"""
+        n_codes = len(self.uvals[p])
+        key = self.cls[self.prep.idx[p]] * n_codes + self.codes[p]
+        uniq, inv = np.unique(key, return_inverse=True)
+        u = self.uvals[p]
+        ok = [self.vals[k // n_codes] >= rho * u[k % n_codes] for k in uniq.tolist()]
+        return np.asarray(ok, dtype=bool)[inv]
+
+
+def _replay(prep: _Prepared, share: Fraction, bought: Sequence[int]) -> _ExactState:
+    state = _ExactState(prep, share)
+    for p in bought:
+        state.pay(p, None)
+    return state
 
 
 def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number | None, record: bool) -> _Run:
@@ -203,7 +323,10 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         alive.add(p)
         lb[p] = prep.cost[p] / prep.wu_sum[p]
     run = _Run([], 0)
-    shadow: _Shadow | None = None
+    # exact budgets, rebuilt by replaying the purchases when a comparison is too close for floats; dropped
+    # again after the step unless close calls keep coming (then kept up to date instead of replayed)
+    shadow: _ExactState | None = None
+    replays = 0
     while alive:
         order = sorted(alive, key=lb.__getitem__)
         evals: dict[int, float] = {}
@@ -213,11 +336,16 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         for p in order:
             if not record and lb[p] > best * (1 + MARGIN):
                 break
+            stop = float("inf") if record else best * (1 + MARGIN)
             try:
-                rho = _rho_float(prep, p, b)
+                rho = _rho_float(prep, p, b, lb[p], stop)
+                if rho is not None and rho > stop:
+                    lb[p] = rho  # a lower bound only: p cannot win this step
+                    continue
             except _NearTie:
                 if shadow is None:
-                    shadow = _Shadow(prep, share, run.selected)
+                    shadow = _replay(prep, share, run.selected)
+                    replays += 1
                 r = shadow.rho(p)
                 rho = None if r is None else float(r)
                 if r is not None:
@@ -235,7 +363,8 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         win_exact: Fraction | None = None
         if len(tied) > 1:
             if shadow is None:
-                shadow = _Shadow(prep, share, run.selected)
+                shadow = _replay(prep, share, run.selected)
+                replays += 1
             for p in tied:
                 if p not in exact_rho:
                     r = shadow.rho(p)
@@ -257,13 +386,25 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
             cands.sort(key=lambda c: (not c.affordable, c.rho if c.rho is not None else 0.0))
         idx, u, w = prep.idx[win], prep.u[win], prep.w[win]
         bb = b[idx]
+        if shadow is None and record:
+            # the explanation counts who paid in full: decide voters holding just the price exactly
+            due = evals[win] * u
+            if np.any(np.abs(bb - due) <= MARGIN * due):
+                shadow = _replay(prep, share, run.selected)
+                replays += 1
         if shadow is not None:
-            win_exact = shadow.pay(win, exact_rho.get(win))
+            win_exact = exact_rho.get(win)
+            if win_exact is None:
+                win_exact = shadow.rho(win)
+                assert win_exact is not None, "the winner is affordable"
+            if record:
+                bb = shadow.budgets_f(idx)
+                full = shadow.is_full(win, win_exact)
+            shadow.pay(win, win_exact)
             rho = float(win_exact)
-            due = rho * u
-            after = np.array([float(shadow.b[g]) for g in idx.tolist()])
-            full = (after > 0) | (bb >= due)
-            b[idx] = after
+            b[idx] = shadow.budgets_f(idx)
+            if replays <= 3:
+                shadow = None
         else:
             rho = evals[win]
             due = rho * u
@@ -292,37 +433,20 @@ def _run_float(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
     return run
 
 
-def _rho_exact(entries: list[tuple[int, int, Number]], cost: Number, b: list[Fraction]) -> Fraction | None:
-    money = sum(w * b[g] for g, w, _ in entries)
-    if money < cost:
-        return None
-    wu_sum = sum(w * u for _, w, u in entries)
-    rho = Fraction(cost) / wu_sum
-    poor = frozenset(k for k, (g, _, u) in enumerate(entries) if b[g] < rho * u)
-    while poor:
-        paid = sum(entries[k][1] * b[entries[k][0]] for k in poor)
-        denom = sum(w * u for k, (_, w, u) in enumerate(entries) if k not in poor)
-        if denom == 0:
-            # every supporter pays all it has: only possible when money == cost exactly
-            return max(b[g] / u for g, _, u in entries)
-        rho = (Fraction(cost) - paid) / denom
-        new_poor = frozenset(k for k, (g, _, u) in enumerate(entries) if b[g] < rho * u)
-        if new_poor == poor:
-            break
-        poor = new_poor
-    return rho
-
-
 def _run_exact(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number | None, record: bool) -> _Run:
+    """One MES run entirely in rational arithmetic."""
     prof = prep.profile
-    entries = prep.exact_entries()
-    b = [Fraction(share)] * prof.n_groups
+    state = _ExactState(prep, share)
+    codes, uvals = prep.exact_utilities()
     alive = {p for p in range(prof.m) if prof.votes[p] > 0}
-    lb: dict[int, Fraction] = {
-        p: Fraction(prof.costs[p]) / sum(w * u for _, w, u in entries[p]) for p in alive
-    }
+    lb: dict[int, Fraction] = {}
+    for p in alive:
+        wu = sum(
+            (int(w) * uvals[p][c] for w, c in zip(prep.w[p].tolist(), codes[p].tolist(), strict=True)), 0
+        )
+        lb[p] = Fraction(prof.costs[p]) / wu
     run = _Run([], 0, exact=True)
-    step = 0
+    unit = prof.costs if prep.utility == "cost" else [1] * prof.m
     while alive:
         order = sorted(alive, key=lambda p: (lb[p], p))
         evals: dict[int, Fraction] = {}
@@ -331,7 +455,7 @@ def _run_exact(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         for p in order:
             if not record and best is not None and lb[p] > best:
                 break
-            rho = _rho_exact(entries[p], prof.costs[p], b)
+            rho = state.rho(p)
             if rho is None:
                 dead.append(p)
                 continue
@@ -344,40 +468,36 @@ def _run_exact(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
         tied = sorted(p for p, r in evals.items() if r == best)
         win, decided = tb.choose(tied)
         if len(tied) > 1:
-            run.ties.append(TieBreak(step, tuple(prof.ids[p] for p in tied), prof.ids[win], decided))
+            run.ties.append(
+                TieBreak(len(run.selected), tuple(prof.ids[p] for p in tied), prof.ids[win], decided)
+            )
         rho = evals[win]
         if record:
             cands = []
             for p in range(prof.m):
                 if p in run.selected or prof.votes[p] == 0:
                     continue
-                money = float(sum(w * b[g] for g, w, _ in entries[p]))
+                money = float(state.money(p))
                 r = evals.get(p)
                 if r is None:
                     cands.append(CandidateSupport(prof.ids[p], False, money, None, None, None))
                 else:
-                    price = r * (prof.costs[p] if prep.utility == "cost" else 1)
+                    price = r * unit[p]
                     cands.append(
                         CandidateSupport(
                             prof.ids[p], True, money, float(r), float(price), float(prof.costs[p] / price)
                         )
                     )
             cands.sort(key=lambda c: (not c.affordable, c.rho if c.rho is not None else 0.0))
-        full_w = partial_w = 0
-        for g, w, u in entries[win]:
-            due = rho * u
-            if b[g] >= due:
-                b[g] = b[g] - due
-                full_w += w
-            else:
-                if b[g] > 0:
-                    partial_w += w
-                b[g] = Fraction(0)
+            before = state.budgets_f(prep.idx[win])
+            full = state.is_full(win, rho)
+        state.pay(win, rho)
         alive.discard(win)
         run.selected.append(win)
         run.total_cost += prof.costs[win]
         if record:
-            price = rho * (prof.costs[win] if prep.utility == "cost" else 1)
+            w = prep.w[win]
+            price = rho * unit[win]
             run.steps.append(
                 MESStep(
                     prof.ids[win],
@@ -385,12 +505,11 @@ def _run_exact(prep: _Prepared, share: Fraction, tb: TieBreaker, limit: Number |
                     float(rho),
                     float(price),
                     float(prof.costs[win] / price),
-                    full_w,
-                    partial_w,
+                    int(w[full].sum()),
+                    int(w[(~full) & (before > 0)].sum()),
                     tuple(cands),
                 )
             )
-        step += 1
         if limit is not None and run.total_cost > limit:
             run.over_limit = True
             return run
@@ -437,6 +556,7 @@ def equal_shares(
     rng: RngLike = None,
     exact: bool = False,
     explain: bool = True,
+    max_runs: int = 100_000,
 ) -> BudgetResult:
     """Method of Equal Shares, optionally completed (add1, utilitarian) and compared with greedy.
 
@@ -459,9 +579,12 @@ def equal_shares(
     rng : None, int or numpy.random.Generator
         Only used by the ``"lot"`` criterion.
     exact : bool
-        Run every MES step in Fractions instead of floats confirmed by exact reruns.
+        Run every MES step in Fractions instead of floats with exact decisions of close calls.
     explain : bool
         Record each step's candidates (price per voter, effective votes); costs one extra pass.
+    max_runs : int
+        add1 gives up with :class:`~voting.budget.errors.BudgetError` (code ``"add1_runs"``) after this
+        many MES runs; an election with few voters and a large budget may need a larger ``increment``.
 
     Returns
     -------
@@ -524,6 +647,13 @@ def equal_shares(
                 break
             if len(current.selected) == supported:
                 break
+            if runs >= max_runs:
+                raise BudgetError(
+                    f"add1 did not finish within {max_runs} MES runs (share {float(share):.2f}); "
+                    "use a larger increment or max_runs",
+                    code="add1_runs",
+                    field="max_runs",
+                )
             nxt = _run(prep, share + inc, tb, limit=budget, record=False, exact=exact)
             runs += 1
             if nxt.over_limit or nxt.total_cost > budget:

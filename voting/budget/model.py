@@ -23,18 +23,39 @@ Ballot types (``vote_type``), following Pabulib:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from numbers import Rational
 
 from voting.budget.errors import BudgetInputError
 
-__all__ = ["VOTE_TYPES", "Ballot", "Election", "Number", "Project", "make_election"]
+__all__ = [
+    "LIMIT_KEYS",
+    "VOTE_TYPES",
+    "Ballot",
+    "Election",
+    "Number",
+    "Project",
+    "ballot_limits",
+    "check_ballots",
+    "limit_violations",
+    "make_election",
+]
 
 Number = int | Fraction
 
 VOTE_TYPES = ("approval", "cumulative", "scoring", "ordinal")
+LIMIT_KEYS = (
+    "min_length",
+    "max_length",
+    "min_sum_cost",
+    "max_sum_cost",
+    "min_points",
+    "max_points",
+    "min_sum_points",
+    "max_sum_points",
+)
 
 
 def _exact(value: object, *, what: str, row: int | None = None) -> Number:
@@ -275,6 +296,7 @@ def make_election(
     vote_type: str = "approval",
     meta: Mapping[str, str] | None = None,
     ordinal_scores: Sequence[Number] | None = None,
+    check_limits: bool = True,
 ) -> Election:
     """Build and validate an :class:`Election` from in-memory data.
 
@@ -293,6 +315,9 @@ def make_election(
         Extra Pabulib META entries (``description``, ``unit``, ``max_length``, ...).
     ordinal_scores : sequence of numbers, optional
         Points per rank position for ordinal ballots.
+    check_limits : bool
+        Check the ballots against the limits set in ``meta`` (``max_length``, ``max_sum_cost``, ...;
+        see :func:`check_ballots`).
 
     Returns
     -------
@@ -302,8 +327,8 @@ def make_election(
     ------
     BudgetInputError
         On an unknown vote type, non-positive cost or budget, duplicate project id, a ballot naming an
-        unknown project or a project twice, or missing points. The error's ``row`` is the index of the
-        offending project or ballot.
+        unknown project or a project twice, missing points, or a ballot breaking a META limit. The
+        error's ``row`` is the index of the offending project or ballot.
 
     Examples
     --------
@@ -333,7 +358,7 @@ def make_election(
     scores = (
         None if ordinal_scores is None else tuple(_exact(x, what="ordinal_scores") for x in ordinal_scores)
     )
-    return Election(
+    election = Election(
         projects=projs,
         ballots=bals,
         budget=budget_exact,
@@ -341,3 +366,69 @@ def make_election(
         meta=dict(meta or {}),
         ordinal_scores=scores,
     )
+    if check_limits:
+        check_ballots(election)
+    return election
+
+
+def ballot_limits(meta: Mapping[str, str]) -> list[str]:
+    """The Pabulib ballot-limit keys (:data:`LIMIT_KEYS`) set in ``meta``."""
+    return [key for key in LIMIT_KEYS if meta.get(key, "").strip()]
+
+
+def limit_violations(election: Election, limits: Mapping[str, Number]) -> Iterator[tuple[int, str, Number]]:
+    """Yield ``(ballot index, limit key, offending value)`` for every ballot breaking a limit.
+
+    Lengths count the projects on the ballot; ``*_sum_cost`` sums their costs (knapsack ballots);
+    ``min_points``/``max_points`` bound each point given, ``*_sum_points`` the ballot's total.
+    """
+    cost = {p.id: p.cost for p in election.projects}
+    for index, ballot in enumerate(election.ballots):
+        n = len(ballot.projects)
+        checks: list[tuple[str, Number, bool]] = []
+        if "min_length" in limits:
+            checks.append(("min_length", n, n >= limits["min_length"]))
+        if "max_length" in limits:
+            checks.append(("max_length", n, n <= limits["max_length"]))
+        if "min_sum_cost" in limits or "max_sum_cost" in limits:
+            total = sum(cost[p] for p in ballot.projects)
+            if "min_sum_cost" in limits:
+                checks.append(("min_sum_cost", total, total >= limits["min_sum_cost"]))
+            if "max_sum_cost" in limits:
+                checks.append(("max_sum_cost", total, total <= limits["max_sum_cost"]))
+        if ballot.points is not None:
+            pts = ballot.points
+            if "min_points" in limits and pts:
+                checks.append(("min_points", min(pts), min(pts) >= limits["min_points"]))
+            if "max_points" in limits and pts:
+                checks.append(("max_points", max(pts), max(pts) <= limits["max_points"]))
+            if "min_sum_points" in limits:
+                checks.append(("min_sum_points", sum(pts), sum(pts) >= limits["min_sum_points"]))
+            if "max_sum_points" in limits:
+                checks.append(("max_sum_points", sum(pts), sum(pts) <= limits["max_sum_points"]))
+        for key, value, ok in checks:
+            if not ok:
+                yield index, key, value
+
+
+def check_ballots(election: Election) -> None:
+    """Raise :class:`BudgetInputError` (``row`` = ballot index) for the first ballot breaking a META limit.
+
+    Examples
+    --------
+    >>> e = make_election([("a", 5), ("b", 5)], [["a"], ["a", "b"]], 10, meta={"max_length": "1"},
+    ...                   check_limits=False)
+    >>> check_ballots(e)
+    Traceback (most recent call last):
+    ...
+    voting.budget.errors.BudgetInputError: row 1, field 'max_length': ballot has 2; META max_length is 1
+    """
+    limits = {key: _exact(election.meta[key], what=key) for key in ballot_limits(election.meta)}
+    for index, key, value in limit_violations(election, limits):
+        raise BudgetInputError(
+            f"ballot has {value}; META {key} is {election.meta[key]}",
+            code="ballot_limit",
+            row=index,
+            field=key,
+            value=str(value),
+        )

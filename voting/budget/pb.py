@@ -24,7 +24,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from voting.budget.errors import PBFormatError
-from voting.budget.model import Ballot, Election, Number, Project
+from voting.budget.model import Ballot, Election, Number, Project, ballot_limits, limit_violations
 
 __all__ = ["format_pb", "parse_pb", "read_pb", "write_pb"]
 
@@ -429,55 +429,18 @@ def _check_consistency(
                     field=key,
                     value=meta[key],
                 )
-    limits: dict[str, Number] = {}
-    for key in (
-        "min_length",
-        "max_length",
-        "min_sum_cost",
-        "max_sum_cost",
-        "min_points",
-        "max_points",
-        "min_sum_points",
-        "max_sum_points",
-    ):
-        if meta.get(key, "").strip():
-            limits[key] = _number(meta[key], source=source, line=meta_lines[key], field=key)
-    if not limits:
-        return
-    cost = {p.id: p.cost for p in election.projects}
-    for line, ballot in zip(vote_lines, election.ballots, strict=True):
-        n = len(ballot.projects)
-        checks: list[tuple[str, Number, bool]] = []
-        if "min_length" in limits:
-            checks.append(("min_length", n, n >= limits["min_length"]))
-        if "max_length" in limits:
-            checks.append(("max_length", n, n <= limits["max_length"]))
-        if "min_sum_cost" in limits or "max_sum_cost" in limits:
-            total = sum(cost[p] for p in ballot.projects)
-            if "min_sum_cost" in limits:
-                checks.append(("min_sum_cost", total, total >= limits["min_sum_cost"]))
-            if "max_sum_cost" in limits:
-                checks.append(("max_sum_cost", total, total <= limits["max_sum_cost"]))
-        if ballot.points is not None:
-            pts = ballot.points
-            if "min_points" in limits and pts:
-                checks.append(("min_points", min(pts), min(pts) >= limits["min_points"]))
-            if "max_points" in limits and pts:
-                checks.append(("max_points", max(pts), max(pts) <= limits["max_points"]))
-            if "min_sum_points" in limits:
-                checks.append(("min_sum_points", sum(pts), sum(pts) >= limits["min_sum_points"]))
-            if "max_sum_points" in limits:
-                checks.append(("max_sum_points", sum(pts), sum(pts) <= limits["max_sum_points"]))
-        for key, value, ok in checks:
-            if not ok:
-                raise PBFormatError(
-                    f"voter {ballot.voter_id!r}: {value} breaks META {key} {meta[key]}",
-                    code="ballot_limit",
-                    file=source,
-                    line=line,
-                    field=key,
-                    value=str(value),
-                )
+    limits = {
+        key: _number(meta[key], source=source, line=meta_lines[key], field=key) for key in ballot_limits(meta)
+    }
+    for index, key, value in limit_violations(election, limits):
+        raise PBFormatError(
+            f"voter {election.ballots[index].voter_id!r}: {value} breaks META {key} {meta[key]}",
+            code="ballot_limit",
+            file=source,
+            line=vote_lines[index],
+            field=key,
+            value=str(value),
+        )
 
 
 def read_pb(path: str | os.PathLike[str], *, strict: bool = True) -> Election:

@@ -86,7 +86,7 @@ def phragmen(
             proj_of_entry * k + load_class[groups], weights=w_entry, minlength=m * k
         ).reshape(m, k)
         loads_f = np.array([float(x) for x in loads])
-        new_f = (cost_f + counts @ loads_f) / np.where(support > 0, support, 1)
+        new_f = (cost_f + (counts * loads_f).sum(axis=1)) / np.where(support > 0, support, 1)
         new_f[~alive] = np.inf
         best_f = new_f.min()
         near = np.flatnonzero(new_f <= best_f * (1 + _MARGIN))

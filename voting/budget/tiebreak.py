@@ -107,16 +107,3 @@ class TieBreaker:
             if len(remaining) == 1:
                 return remaining[0], criterion
         raise AssertionError("tie-breaking criteria always end with a total order")
-
-    def sort(self, projects: Sequence[int]) -> list[int]:
-        """Sort projects by the tie-breaking order (most preferred first)."""
-        keyed = []
-        for p in projects:
-            key = []
-            for criterion in self.criteria:
-                if criterion == "refuse":
-                    break
-                key.append(self._value(criterion, p))
-            keyed.append((tuple(key), p))
-        keyed.sort()
-        return [p for _, p in keyed]

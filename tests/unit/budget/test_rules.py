@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 
 from voting.budget import (
+    BudgetError,
     BudgetInputError,
     GreedyStep,
     MESStep,
     PhragmenStep,
     TieBreakingError,
     allocate,
+    check_ballots,
     equal_shares,
     greedy,
     make_election,
@@ -294,3 +296,45 @@ def test_in_memory_api_accepts_mappings_and_empty_ballots() -> None:
     assert r.total_cost <= 120
     # empty ballots still count: each voter's share is 120/3
     assert equal_shares(e).per_voter_budget == 40
+
+
+@pytest.mark.parametrize(
+    ("meta", "ballots", "field", "row"),
+    [
+        ({"max_length": "1"}, [["a"], ["a", "b"]], "max_length", 1),
+        ({"min_length": "2"}, [["a"], ["a", "b"]], "min_length", 0),
+        ({"max_sum_cost": "6"}, [["a"], ["a", "b"]], "max_sum_cost", 1),
+        ({"min_sum_cost": "6"}, [["a", "b"], ["b"]], "min_sum_cost", 1),
+    ],
+)
+def test_ballot_limits_are_checked(meta: dict, ballots: list, field: str, row: int) -> None:
+    projects = [("a", 5), ("b", 3)]
+    with pytest.raises(BudgetInputError) as info:
+        make_election(projects, ballots, 10, meta=meta)
+    assert (info.value.code, info.value.field, info.value.row) == ("ballot_limit", field, row)
+    e = make_election(projects, ballots, 10, meta=meta, check_limits=False)
+    with pytest.raises(BudgetInputError):
+        check_ballots(e)
+
+
+def test_points_limits_are_checked() -> None:
+    meta = {"max_sum_points": "5", "max_points": "4"}
+    ok = make_election([("a", 5), ("b", 3)], [{"a": 4, "b": 1}], 10, vote_type="cumulative", meta=meta)
+    check_ballots(ok)
+    with pytest.raises(BudgetInputError) as info:
+        make_election([("a", 5), ("b", 3)], [{"a": 4, "b": 2}], 10, vote_type="cumulative", meta=meta)
+    assert info.value.field == "max_sum_points"
+    with pytest.raises(BudgetInputError) as info:
+        make_election([("a", 5)], [{"a": 5}], 10, vote_type="cumulative", meta=meta)
+    assert info.value.field == "max_points"
+
+
+def test_add1_run_limit(textbook) -> None:
+    e = make_election([("a", 1000), ("b", 10)], [["a"], ["b"]], 1010)
+    # one voter alone must gather 1000: the shares rise 505, 506, ... the run limit stops it first
+    with pytest.raises(BudgetError) as info:
+        equal_shares(e, completion="add1", max_runs=50)
+    assert info.value.code == "add1_runs"
+    r = equal_shares(e, completion="add1", increment=100)
+    assert r.selected == ("b", "a")
+    assert r.total_cost == 1010
