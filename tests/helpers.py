@@ -106,3 +106,21 @@ def add_census_entry(document: str, born: date, postal: str = "3010", district: 
     db.session.add(entry)
     db.session.commit()
     return entry
+
+
+def tiny_png() -> bytes:
+    """A real 1×1 PNG (uploads are parsed, so fake bytes after a signature are refused)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
+
+
+def tiny_jpeg() -> bytes:
+    """A structurally valid JPEG: JFIF header, a scan, end marker."""
+    return (b"\xff\xd8" + b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+            + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" + b"\x12\x34" * 40 + b"\xff\xd9")

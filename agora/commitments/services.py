@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from agora import audit
+from agora import audit, uploads
 from agora.accounts.models import User
 from agora.census.models import District
 from agora.commitments.models import (
@@ -41,11 +41,6 @@ from agora.permissions import Permission, can, object_rule, require
 GOAL = "commitment_goal"  # follow target types
 COMMITMENT = "commitment"
 
-# Photos: accepted formats, recognised by their first bytes (never by the name or the browser's word).
-PHOTO_SIGNATURES = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
 
 
 @object_rule(Permission.COMMITMENTS_COMMITMENT_CREATE)
@@ -270,12 +265,10 @@ def check_photo(data: bytes) -> str:
     limit = int(current_app.config["COMMITMENTS_PHOTO_MAX_BYTES"])
     if len(data) > limit:
         raise InvalidInput(_("The photo is larger than %(n)d kB.", n=limit // 1024), field="photo")
-    for signature, mime in PHOTO_SIGNATURES:
-        if data.startswith(signature):
-            return mime
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    raise InvalidInput(_("The photo must be a JPEG, PNG or WebP image."), field="photo")
+    mime = uploads.sniff_type(data)
+    if mime not in uploads.IMAGE_TYPES:
+        raise InvalidInput(_("The photo must be a JPEG, PNG or WebP image."), field="photo")
+    return mime
 
 
 # --- goals ---------------------------------------------------------------------------------------
@@ -473,6 +466,10 @@ def post_update(actor: User, commitment: Commitment, *, happened_on: date, text:
     photo_type = None
     if photo:
         photo_type = check_photo(photo)
+        try:  # published photos never carry the place they were taken, nor the device or owner
+            photo = uploads.strip_metadata(photo, photo_type)
+        except uploads.DamagedImage:
+            raise InvalidInput(_("The photo must be a JPEG, PNG or WebP image."), field="photo") from None
         photo_alt = _text(photo_alt, "photo_alt", required=True, max_len=300)
     else:
         photo, photo_alt = None, None

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from agora import audit
+from agora import audit, uploads
 from agora.accounts.models import User
 from agora.census.models import CensusEntry, District
 from agora.comments.services import Target, register_target
@@ -115,24 +115,6 @@ def update_proposal(actor: User, proposal: Proposal, *, title: str, summary: str
     return proposal
 
 
-# Accepted types, recognised by their first bytes (never by the name or the browser's claim). No SVG: it
-# can carry scripts.
-_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"%PDF-", "application/pdf"),
-)
-
-
-def sniff_type(data: bytes) -> str | None:
-    for magic, content_type in _SIGNATURES:
-        if data.startswith(magic):
-            return content_type
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def add_attachments(actor: User, proposal: Proposal, files: Iterable[tuple[str, bytes]]) -> list[ProposalAttachment]:
     """The author attaches images (PNG, JPEG, WebP) and PDFs while the proposal is editable.
 
@@ -155,10 +137,15 @@ def add_attachments(actor: User, proposal: Proposal, files: Iterable[tuple[str, 
     added = []
     for name, data in files:
         label = (secure_filename(name or "") or "attachment")[:200]
-        content_type = sniff_type(data)
+        content_type = uploads.sniff_type(data)
+        not_accepted = InvalidInput(_("%(name)s is not a PNG, JPEG or WebP image nor a PDF.", name=label),
+                                    field="attachments")
         if content_type is None:
-            raise InvalidInput(_("%(name)s is not a PNG, JPEG or WebP image nor a PDF.", name=label),
-                               field="attachments")
+            raise not_accepted
+        try:  # no GPS position, device or owner name in published images
+            data = uploads.strip_metadata(data, content_type)
+        except uploads.DamagedImage:
+            raise not_accepted from None
         limit = config["PROPOSALS_MAX_PDF_BYTES" if content_type == "application/pdf" else "PROPOSALS_MAX_IMAGE_BYTES"]
         if len(data) > limit:
             raise InvalidInput(_("%(name)s is larger than %(mb).1f MB.", name=label, mb=limit / 1024 / 1024),

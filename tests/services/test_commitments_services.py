@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from helpers import make_user
+from helpers import make_user, tiny_jpeg
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -239,7 +239,7 @@ def test_photos_need_a_description_and_a_size_limit(app, ctx):
     admin = make_user("admin@example.org", roles=[Role.ADMIN])
     resident = make_user("rita@example.org", verified=True)
     commitment = _result(resident, _goal(admin))
-    jpeg = b"\xff\xd8\xff\xe0" + b"0" * 100
+    jpeg = tiny_jpeg()
     with pytest.raises(InvalidInput) as error, unit_of_work():
         services.post_update(resident, commitment, happened_on=TODAY, photo=jpeg)
     assert error.value.field == "photo_alt"
@@ -253,6 +253,19 @@ def test_photos_need_a_description_and_a_size_limit(app, ctx):
     with unit_of_work():
         update = services.post_update(resident, commitment, happened_on=TODAY, photo=jpeg, photo_alt="Bike rack")
     assert update.photo_type == "image/jpeg"
+
+
+def test_published_photos_lose_their_gps_position(ctx):
+    admin = make_user("admin@example.org", roles=[Role.ADMIN])
+    resident = make_user("rita@example.org", verified=True)
+    commitment = _result(resident, _goal(admin))
+    gps = b"Exif\x00\x00GPSLatitude 50.8798N GPSLongitude 4.7005E"
+    exif = b"\xff\xe1" + (len(gps) + 2).to_bytes(2, "big") + gps
+    plain = tiny_jpeg()
+    with unit_of_work():
+        update = services.post_update(resident, commitment, happened_on=TODAY, photo=plain[:2] + exif + plain[2:],
+                                      photo_alt="Bike rack")
+    assert b"GPSLatitude" not in update.photo and update.photo == plain
 
 
 def test_demo_goal_has_all_three_kinds_and_the_cli_refreshes_statuses(app, runner):

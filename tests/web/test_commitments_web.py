@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
-from helpers import PASSWORD, make_user, post_form
+from helpers import PASSWORD, make_user, post_form, tiny_jpeg
 
 from agora.commitments import services
 from agora.commitments.models import Commitment, ProgressUpdate
@@ -17,7 +17,7 @@ from agora.db import db, unit_of_work
 from agora.permissions import Role
 
 SOON = date.today() + timedelta(days=90)
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+JPEG = tiny_jpeg()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import Auth, make_user, post_form
+from helpers import Auth, make_user, post_form, tiny_png
 from sqlalchemy import func, select
 
 from agora.comments.models import Comment
@@ -316,7 +316,7 @@ def test_posting_is_rate_limited_per_account(app, client):
     assert count(app, Comment) == 2
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+PNG = tiny_png()
 PDF = b"%PDF-1.7\n" + b"0" * 100
 
 
