@@ -53,6 +53,7 @@ def test_register_verify_switch_to_dutch_and_log_out(live_server, page):
     page.get_by_text("Your residency is verified").first.wait_for()
 
     # The language menu switches on change with JavaScript (the button is there without it).
+    page.wait_for_load_state("load")  # the script that switches on change is loaded (defer)
     page.get_by_label("Language").first.select_option("nl")
     page.wait_for_selector('html[lang="nl"]')
     assert_accessible(page, "home page in Dutch")
