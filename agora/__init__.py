@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         main,
         moderation,
         notifications,
+        panels,
         proposals,
         votes,
         web,
@@ -58,7 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     web.init_app(app)
     for feature in (main, accounts, census, admin, notifications, proposals, debates, comments, moderation, votes,
-                    commitments, budgets):
+                    commitments, budgets, panels):
         app.register_blueprint(feature.bp)
 
     from agora import cli
