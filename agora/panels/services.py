@@ -209,10 +209,10 @@ def _check_features_keep_answers(panel: Panel, features: list[dict[str, Any]]) -
                                  "before the pool is built.", feature=missing[0]), field="features")
 
 
-def create_panel(actor: User, data: PanelData) -> Panel:
+def create_panel(actor: User | str, data: PanelData) -> Panel:
     """Clerks create a panel in draft. Raises PermissionDenied, InvalidInput."""
-    require(actor, Permission.PANELS_MANAGE)
-    panel = Panel(created_by_id=actor.id, status="draft", quotas=[], features=[])
+    _require_manage(actor)
+    panel = Panel(created_by_id=getattr(actor, "id", None), status="draft", quotas=[], features=[])
     _apply(panel, data)
     db.session.add(panel)
     db.session.flush()
@@ -220,9 +220,9 @@ def create_panel(actor: User, data: PanelData) -> Panel:
     return panel
 
 
-def update_panel(actor: User, panel: Panel, data: PanelData) -> Panel:
+def update_panel(actor: User | str, panel: Panel, data: PanelData) -> Panel:
     """Change a panel until its commitment is published. Raises PermissionDenied, PhaseClosed, InvalidInput."""
-    require(actor, Permission.PANELS_MANAGE, panel)
+    _require_manage(actor, panel)
     _require_open(panel)
     _apply(panel, data)
     db.session.flush()
@@ -230,15 +230,21 @@ def update_panel(actor: User, panel: Panel, data: PanelData) -> Panel:
     return panel
 
 
-def open_signup(actor: User, panel: Panel) -> Panel:
+def open_signup(actor: User | str, panel: Panel) -> Panel:
     """Publish a draft panel (it becomes public, open for sign-up)."""
-    require(actor, Permission.PANELS_MANAGE, panel)
+    _require_manage(actor, panel)
     if panel.status != "draft":
         raise Conflict(_("This panel is already published."))
     panel.status = "signup"
     db.session.flush()
     audit.record(actor, "panel.publish", target=panel)
     return panel
+
+
+def _require_manage(actor: User | str, panel: Panel | None = None) -> None:
+    """Clerks (and administrators); a ``str`` actor is the command line or the system, trusted."""
+    if not isinstance(actor, str):
+        require(actor, Permission.PANELS_MANAGE, panel)
 
 
 def _require_open(panel: Panel) -> None:
@@ -348,8 +354,7 @@ def import_respondents(actor: User | str, panel: Panel, data: bytes | str, *, fi
     respondents still in the pool are removed first. Raises RespondentsFileError naming file, row,
     column and value of every problem (up to 50), PermissionDenied, PhaseClosed.
     """
-    if not isinstance(actor, str):
-        require(actor, Permission.PANELS_MANAGE, panel)
+    _require_manage(actor, panel)
     _require_open(panel)
     text = _decode(data, filename)
     sample = text[:4096]
@@ -453,9 +458,9 @@ def import_respondents(actor: User | str, panel: Panel, data: bytes | str, *, fi
     return report
 
 
-def respondents_page(actor: User, panel: Panel, page: int = 1, per_page: int = 100):
+def respondents_page(actor: User | str, panel: Panel, page: int = 1, per_page: int = 100):
     """The respondents with their personal data: clerks only."""
-    require(actor, Permission.PANELS_MANAGE, panel)
+    _require_manage(actor, panel)
     return db.paginate(select(Respondent).where(Respondent.panel_id == panel.id).order_by(Respondent.number),
                        page=page, per_page=per_page, error_out=False)
 
@@ -516,9 +521,9 @@ def parse_quotas(panel: Panel, raw: Iterable[tuple[str, str, str, str]]) -> list
     return quotas
 
 
-def set_quotas(actor: User, panel: Panel, quotas: list[dict[str, Any]]) -> Panel:
+def set_quotas(actor: User | str, panel: Panel, quotas: list[dict[str, Any]]) -> Panel:
     """Store the quotas (from :func:`parse_quotas`) until the commitment."""
-    require(actor, Permission.PANELS_MANAGE, panel)
+    _require_manage(actor, panel)
     _require_open(panel)
     panel.quotas = quotas
     db.session.flush()
@@ -570,13 +575,13 @@ def census_shares(panel: Panel, feature: dict[str, Any]) -> dict[str, float] | N
     return {v: tally[v] / total for v in values} if total else None
 
 
-def propose_quotas(actor: User, panel: Panel, *, slack: float = 0.1) -> list[dict[str, Any]]:
+def propose_quotas(actor: User | str, panel: Panel, *, slack: float = 0.1) -> list[dict[str, Any]]:
     """Quotas proportional to the census (district, age band) or else to the pool, not stored.
 
     For a share p the target is k·p; the range is the target ± max(1, slack·target) rounded outwards,
     capped by the number of respondents in the pool with that value.
     """
-    require(actor, Permission.PANELS_MANAGE, panel)
+    _require_manage(actor, panel)
     counts = pool_counts(panel)
     size = pool_size(panel)
     k = panel.size
@@ -669,9 +674,9 @@ def relaxation_text(r: dict[str, Any]) -> str:
     return _("For %(feature)s = %(value)s, raise the maximum from %(old_max)d to %(new_max)d.", **r)
 
 
-def check_feasibility(actor: User, panel: Panel, quotas: list[dict[str, Any]] | None = None) -> Feasibility:
+def check_feasibility(actor: User | str, panel: Panel, quotas: list[dict[str, Any]] | None = None) -> Feasibility:
     """Can a panel of the panel's size meet these quotas (default: the stored ones) in this pool?"""
-    require(actor, Permission.PANELS_MANAGE, panel)
+    _require_manage(actor, panel)
     sortition = _sortition()
     pool = build_pool(panel)
     try:
@@ -685,14 +690,14 @@ def check_feasibility(actor: User, panel: Panel, quotas: list[dict[str, Any]] | 
 
 # --- commitment and draw ------------------------------------------------------------------------
 
-def publish_commitment(actor: User, panel: Panel, *, method: str = "leximin", lottery_panels: int | None = None,
+def publish_commitment(actor: User | str, panel: Panel, *, method: str = "leximin", lottery_panels: int | None = None,
                        alternates: int | None = None) -> PanelDraw:
     """Freeze the anonymised pool and the quotas and publish their SHA-256, the method and the library version.
 
     Refused when the quotas are missing or infeasible (InvalidInput with the conflict report in
     ``details``), or when a commitment exists (Conflict). Sign-ups close: the status becomes "committed".
     """
-    require(actor, Permission.PANELS_MANAGE, panel)
+    _require_manage(actor, panel)
     if panel.draw is not None:
         raise Conflict(_("The commitment of this panel is already published."))
     _require_open(panel)
@@ -712,8 +717,8 @@ def publish_commitment(actor: User, panel: Panel, *, method: str = "leximin", lo
     draw = PanelDraw(panel=panel, method=method, lottery_panels=lottery_panels, alternates=alternates,
                      size=panel.size, pool_csv=pool.canonical_csv(), pool_sha256=pool.sha256,
                      quotas_csv=quotas.canonical_csv(), quotas_sha256=quotas.sha256,
-                     library_version=sortition.__version__, committed_at=utcnow(), committed_by_id=actor.id,
-                     replacements=[])
+                     library_version=sortition.__version__, committed_at=utcnow(),
+                     committed_by_id=getattr(actor, "id", None), replacements=[])
     db.session.add(draw)
     panel.status = "committed"
     db.session.flush()
@@ -724,12 +729,13 @@ def publish_commitment(actor: User, panel: Panel, *, method: str = "leximin", lo
     return draw
 
 
-def enter_seed(actor: User, panel: Panel, seed: str) -> jobs.Job:
+def enter_seed(actor: User | str, panel: Panel, seed: str, *, background: bool = True) -> jobs.Job | None:
     """Record the public seed and queue the draw (runs after this transaction commits).
 
     A seed is entered once; if the draw job failed, :func:`retry_draw` runs it again with the same seed.
+    With ``background=False`` (the CLI) no job is queued: the caller runs :func:`run_draw` itself.
     """
-    require(actor, Permission.PANELS_MANAGE, panel)
+    _require_manage(actor, panel)
     draw = panel.draw
     if draw is None:
         raise Conflict(_("Publish the commitment before entering the seed."))
@@ -739,17 +745,17 @@ def enter_seed(actor: User, panel: Panel, seed: str) -> jobs.Job:
     if not seed or len(seed) > 200:
         raise InvalidInput(_("Enter the seed (the dice, the lottery number…), at most 200 characters."),
                            field="seed")
-    draw.seed, draw.seed_entered_at, draw.seed_entered_by_id = seed, utcnow(), actor.id
-    job = jobs.enqueue("panels.draw", {"panel_id": panel.id}, actor=actor)
-    draw.job_id = job.id
+    draw.seed, draw.seed_entered_at, draw.seed_entered_by_id = seed, utcnow(), getattr(actor, "id", None)
+    job = jobs.enqueue("panels.draw", {"panel_id": panel.id}, actor=actor) if background else None
+    draw.job_id = job.id if job else None
     db.session.flush()
-    audit.record(actor, "panel.seed", target=panel, details={"seed": seed, "job": job.id})
+    audit.record(actor, "panel.seed", target=panel, details={"seed": seed, "job": job.id if job else None})
     return job
 
 
-def retry_draw(actor: User, panel: Panel) -> jobs.Job:
+def retry_draw(actor: User | str, panel: Panel) -> jobs.Job:
     """Queue the draw again with the same seed after its job failed."""
-    require(actor, Permission.PANELS_MANAGE, panel)
+    _require_manage(actor, panel)
     draw = panel.draw
     if draw is None or draw.seed is None or draw.result is not None:
         raise Conflict(_("There is no failed draw to run again."))
@@ -913,9 +919,9 @@ def remaining_alternates(panel: Panel) -> list[str]:
     return [n for n in draw.result.get("alternates", []) if status.get(n) == "alternate"]
 
 
-def people(actor: User, panel: Panel) -> dict[str, list[Respondent]]:
+def people(actor: User | str, panel: Panel) -> dict[str, list[Respondent]]:
     """Names and contacts of the selected, the alternates and those who left: clerks only."""
-    require(actor, Permission.PANELS_MANAGE, panel)
+    _require_manage(actor, panel)
     _require_drawn(panel)
     order = {n: i for i, n in enumerate(panel.draw.result.get("alternates", []))}
     groups: dict[str, list[Respondent]] = {"panel": [], "alternates": [], "left": []}
