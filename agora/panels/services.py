@@ -713,7 +713,9 @@ def publish_commitment(actor: User | str, panel: Panel, *, method: str = "leximi
     if not feasibility.feasible:
         raise InvalidInput(_("These quotas cannot be met; the commitment was not published."),
                            details=feasibility.to_dict())
-    pool, quotas = build_pool(panel), build_quotas(panel)
+    quotas = build_quotas(panel)
+    # The pool as the library hashes it in results: the id and the quota features in its order.
+    pool = build_pool(panel).select(quotas.features)
     draw = PanelDraw(panel=panel, method=method, lottery_panels=lottery_panels, alternates=alternates,
                      size=panel.size, pool_csv=pool.canonical_csv(), pool_sha256=pool.sha256,
                      quotas_csv=quotas.canonical_csv(), quotas_sha256=quotas.sha256,
@@ -804,7 +806,8 @@ def run_draw(panel_id: int, report: Callable[[float, str], None] | None = None) 
     if pool.sha256 != draw.pool_sha256 or quotas.sha256 != draw.quotas_sha256:
         raise Conflict(_("The frozen pool or quotas no longer match the published commitment."))
     args = dict(seed=draw.seed, method=draw.method, lottery_panels=draw.lottery_panels,
-                alternates=draw.alternates, size=draw.size, actor_id=draw.seed_entered_by_id)
+                alternates=draw.alternates, size=draw.size, actor_id=draw.seed_entered_by_id,
+                pool_sha256=draw.pool_sha256, quotas_sha256=draw.quotas_sha256)
     db.session.commit()  # nothing was changed; end the read transaction before the long computation
     state: dict[str, Any] = {}
 
@@ -820,6 +823,8 @@ def run_draw(panel_id: int, report: Callable[[float, str], None] | None = None) 
                                 progress=progress)
     except sortition.SortitionError as error:
         raise _library_error(error) from error
+    if result.pool_sha256 != args["pool_sha256"] or result.quotas_sha256 != args["quotas_sha256"]:
+        raise Conflict(_("The draw did not use the committed pool and quotas."))
     if report is not None:
         report(0.98, "storing the result")
     with unit_of_work():
@@ -900,8 +905,10 @@ def composition(panel: Panel) -> list[dict[str, Any]]:
     by_id = {row["id"]: row for row in pool_rows}
     current = current_panel_numbers(panel)
     rows = []
-    for feature, value, low, high, selected in draw.result["quota_fulfilment"]:
-        rows.append({"feature": feature, "value": value, "min": int(low), "max": int(high), "selected": int(selected),
+    for quota in draw.result["quota_fulfilment"]:
+        feature, value = quota["feature"], quota["value"]
+        rows.append({"feature": feature, "value": value, "min": int(quota["min"]), "max": int(quota["max"]),
+                     "selected": int(quota["selected"]),
                      "pool": sum(1 for row in pool_rows if row.get(feature) == value),
                      "now": sum(1 for n in current if by_id.get(n, {}).get(feature) == value)})
     return rows
@@ -991,7 +998,10 @@ def record_dropout(panel: Panel, respondent: Respondent, actor: User | str, reas
     state = dict(draw.result)
     state["panel"] = sorted([*current, str(respondent.number)], key=_numeric)
     state["alternates"] = remaining_alternates(panel)
-    pool = _pool_from_csv(draw.pool_csv, export_name(panel, "pool.csv"))
+    # Whoever left earlier (declined, dropped) is not a candidate again: leave them out of the pool.
+    gone = {str(r.number) for r in panel.respondents if r.status in ("declined", "dropped") and r is not respondent}
+    rows = [row for row in csv.DictReader(io.StringIO(draw.pool_csv)) if row["id"] not in gone]
+    pool = _sortition().Pool.from_rows(rows, id_column="id", source=export_name(panel, "pool.csv"))
     quotas = _quotas_from_csv(draw.quotas_csv, export_name(panel, "quotas.csv"))
     by_number = {str(r.number): r for r in panel.respondents}
     replacements: list[Respondent] = []

@@ -7,12 +7,12 @@ import time
 
 import pytest
 from helpers import add_census_entry, make_user
-from panels_helpers import feature_text, pool_csv
+from panels_helpers import feature_text, pool_csv, proportional_quotas
 
 from agora import jobs
 from agora.audit import AuditEntry
 from agora.db import db, unit_of_work
-from agora.errors import InvalidInput, PermissionDenied
+from agora.errors import Conflict, InvalidInput, PermissionDenied, PhaseClosed
 from agora.panels import services
 from agora.panels.models import Panel, Respondent
 from agora.permissions import Role
@@ -271,3 +271,131 @@ def test_rq_backend_is_chosen_only_with_redis_and_rq(app, monkeypatch):
         assert jobs.backend(app) == "thread"
     else:
         assert jobs.backend(app) == "rq"
+
+
+# --- commitment, draw, verification, drop-outs -------------------------------------------------------
+
+def _ready_panel(clerk, n=120, size=12, names=("gender", "age_band", "education"), seed=7):
+    panel = _panel(clerk, size=size, names=names)
+    services.import_respondents(clerk, panel, pool_csv(n, names=list(names), seed=seed))
+    db.session.commit()
+    services.set_quotas(clerk, panel, proportional_quotas(panel))
+    db.session.commit()
+    return panel
+
+
+def test_infeasible_quotas_are_explained_and_block_the_commitment(ctx):
+    clerk = _clerk()
+    panel = _ready_panel(clerk)
+    quotas = [dict(q) for q in panel.quotas]
+    for q in quotas:
+        if q["feature"] == "gender":
+            q["min"] = q["max"] = 6  # 6 + 6 + 6 other > 12, and few "other" in the pool
+    report = services.check_feasibility(clerk, panel, quotas)
+    assert not report.feasible and report.conflicts
+    words = report.to_dict()
+    assert "cannot be met" in words["summary"] and words["suggestions"]
+    assert words["suggestions"][0].startswith("For gender = ")
+    services.set_quotas(clerk, panel, quotas)
+    with pytest.raises(InvalidInput, match="cannot be met") as caught:
+        services.publish_commitment(clerk, panel)
+    assert caught.value.details["conflicts"]
+    db.session.rollback()
+    assert panel.draw is None and panel.status == "draft"
+
+
+def test_commitment_draw_verify_and_dropout(app, ctx, monkeypatch):
+    import sortition
+
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")
+    clerk = _clerk()
+    panel = _ready_panel(clerk)
+    assert services.check_feasibility(clerk, panel).feasible
+    draw = services.publish_commitment(clerk, panel, alternates=5)
+    db.session.commit()
+    assert panel.status == "committed" and draw.library_version == sortition.__version__
+    # The commitment's pool is the anonymised pool: numbers and answers, nothing personal.
+    header, first = draw.pool_csv.splitlines()[:2]
+    assert header == "id,age_band,education,gender" and "@" not in draw.pool_csv
+    assert draw.pool_sha256 == sortition.Pool.from_rows(
+        __import__("csv").DictReader(__import__("io").StringIO(draw.pool_csv))).sha256
+    with pytest.raises(PhaseClosed):
+        services.import_respondents(clerk, panel, pool_csv(3, names=["gender", "age_band", "education"]))
+    with pytest.raises(PhaseClosed):
+        services.set_quotas(clerk, panel, panel.quotas)
+    with pytest.raises(Conflict):
+        services.publish_commitment(clerk, panel)
+    db.session.rollback()
+
+    with unit_of_work():
+        job = services.enter_seed(clerk, panel, "3-1-4-1-5")
+    db.session.expire_all()
+    job = db.session.get(jobs.Job, job.id)
+    assert job.status == "done", job.error
+    panel = db.session.get(Panel, panel.id)
+    result = panel.draw.result
+    assert panel.status == "drawn" and len(result["panel"]) == 12 and len(result["alternates"]) == 5
+    assert result["seed"] == "3-1-4-1-5" and result["pool_sha256"] == panel.draw.pool_sha256
+    statuses = {str(r.number): r.status for r in panel.respondents}
+    assert all(statuses[n] == "selected" for n in result["panel"])
+    assert all(statuses[n] == "alternate" for n in result["alternates"])
+    assert sum(1 for s in statuses.values() if s == "pool") == 120 - 17
+    assert all(row["min"] <= row["selected"] <= row["max"] for row in services.composition(panel))
+    assert services.verify_draw(panel).ok
+    actions = [e.action for e in db.session.query(AuditEntry).order_by(AuditEntry.id)]
+    assert actions[-3:] == ["panel.commit", "panel.seed", "panel.draw"]
+    with pytest.raises(Conflict):
+        services.enter_seed(clerk, panel, "again")
+
+    # A drop-out: replaced from the alternates, every quota still met, logged.
+    leaving = next(r for r in panel.respondents if r.status == "selected")
+    outcome = services.record_dropout(panel, leaving, clerk, "moved away")
+    db.session.commit()
+    assert not outcome.problem and len(outcome.replacements) == 1
+    assert leaving.status == "dropped" and leaving.status_reason == "moved away"
+    assert outcome.replacements[0].status == "selected"
+    assert str(outcome.replacements[0].number) in result["alternates"]
+    assert len(services.current_panel_numbers(panel)) == 12
+    assert all(row["min"] <= row["now"] <= row["max"] for row in services.composition(panel))
+    assert panel.draw.replacements[0]["dropped"] == [str(leaving.number)]
+    assert [e.action for e in db.session.query(AuditEntry).order_by(AuditEntry.id)][-2:] == [
+        "panel.dropout", "panel.replacement"]
+    with pytest.raises(Conflict):
+        services.record_dropout(panel, leaving, clerk, "twice")
+    # The stored result still verifies: replacements do not touch the draw.
+    assert services.verify_draw(panel).ok
+
+
+def test_dropout_permissions_and_the_decline_link(ctx, app, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")
+    clerk = _clerk()
+    panel = _ready_panel(clerk)
+    services.publish_commitment(clerk, panel, alternates=4)
+    db.session.commit()
+    with unit_of_work():
+        services.enter_seed(clerk, panel, "42")
+    db.session.expire_all()
+    panel = db.session.get(Panel, panel.id)
+    selected = [r for r in panel.respondents if r.status == "selected"]
+    resident = make_user("rita@example.org", verified=True)
+    moderator = make_user("mo@example.org", roles=[Role.MODERATOR])
+    for who in (resident, moderator):
+        with pytest.raises(PermissionDenied):
+            services.record_dropout(panel, selected[0], who, "no")
+        with pytest.raises(PermissionDenied):
+            services.people(who, panel)
+    # The person themself (linked account) may decline; a trusted caller (the invitation link) too.
+    selected[0].user_id = resident.id
+    db.session.commit()
+    outcome = services.record_dropout(panel, selected[0], resident, "", declined=True)
+    assert selected[0].status == "declined" and outcome.replacements
+    outcome = services.record_dropout(panel, selected[1], "invitation-link", "declined by link", declined=True)
+    db.session.commit()
+    assert selected[1].status == "declined"
+    # Those who left are never drawn again as replacements.
+    gone = {str(selected[0].number), str(selected[1].number)}
+    for r in panel.respondents[:3]:
+        if r.status == "selected":
+            services.record_dropout(panel, r, clerk, "ill")
+    db.session.commit()
+    assert not gone & set(services.current_panel_numbers(panel))
