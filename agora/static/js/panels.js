@@ -28,6 +28,11 @@ function renderFeasibility(box, report) {
     box.append(ul);
   };
   list(report.conflicts, "conflicts");
+  if (report.suggestions && report.suggestions.length) {
+    const heading = document.createElement("p");
+    heading.textContent = box.dataset.suggestions;
+    box.append(heading);
+  }
   list(report.suggestions, "suggestions");
 }
 
