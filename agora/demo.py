@@ -65,7 +65,54 @@ def seed() -> bool:
     _seed_commitments()
     _seed_proposals()
     _seed_budgets()
+    _seed_panels()
     return True
+
+
+def _seed_panels() -> None:
+    """A citizens' panel drawn in public (LEXIMIN, with its commitment and result) and one open for sign-up."""
+    from datetime import timedelta
+
+    from agora.panels import services as panels
+
+    clerk = db.session.scalar(select(User).where(User.email == "clerk@agora.example"))
+    now = utcnow()
+    features = ("gender (Gender): female, male, other\nage_band (Age): 16-29, 30-44, 45-64, 65+\n"
+                f"district (District): {', '.join(DISTRICTS)}")
+    panel = panels.create_panel(clerk, panels.PanelData(
+        title="Citizens' panel: a greener Kessel-Lo", size=16, features=features,
+        description="Sixteen residents drawn by lot meet six times to set goals for greenery and shade in the "
+                    "city. The draw was public: check it yourself with the files on the result page.",
+        signup_closes_at=now - timedelta(days=10), draw_at=now - timedelta(days=7),
+        work_ends_at=now + timedelta(days=120)))
+    panels.open_signup(clerk, panel)
+    rng = np.random.default_rng(7)
+    genders, ages = ["female", "male", "other"], ["16-29", "30-44", "45-64", "65+"]
+    lines = ["gender,age_band,district,name,email"]
+    for i in range(160):
+        lines.append(",".join([genders[rng.choice(3, p=[0.52, 0.45, 0.03])],
+                               ages[rng.choice(4, p=[0.18, 0.25, 0.33, 0.24])],
+                               DISTRICTS[rng.choice(5, p=[0.18, 0.26, 0.3, 0.16, 0.1])],
+                               f"Demo Respondent {i + 1}", f"respondent{i + 1}@example.org"]))
+    panels.import_respondents(clerk, panel, "\n".join(lines) + "\n", filename="demo-respondents.csv")
+    quotas = panels.propose_quotas(clerk, panel, slack=0.3)
+    for _attempt in range(3):  # the census and the pool disagree a little: apply the suggested relaxation
+        report = panels.check_feasibility(clerk, panel, quotas)
+        if report.feasible:
+            break
+        changes = {(r["feature"], r["value"]): r for r in report.relaxations}
+        quotas = [{**q, "min": changes[(q["feature"], q["value"])]["new_min"],
+                   "max": changes[(q["feature"], q["value"])]["new_max"]}
+                  if (q["feature"], q["value"]) in changes else q for q in quotas]
+    panels.set_quotas(clerk, panel, quotas)
+    panels.publish_commitment(clerk, panel, alternates=8)
+    panels.enter_seed(clerk, panel, "4-1-6-3-2", background=False)
+    panels.store_result(panel, panels.compute_draw(panel.draw), clerk)
+
+    panels.open_signup(clerk, panels.create_panel(clerk, panels.PanelData(
+        title="Citizens' panel: night-time economy in the centre", size=24, features=features,
+        description="Open for sign-up: invitations go out by post to 2,000 addresses drawn from the register.",
+        signup_closes_at=now + timedelta(days=30), draw_at=now + timedelta(days=37))))
 
 
 def _seed_votes() -> None:
@@ -271,4 +318,5 @@ def describe() -> str:
         "Demo logins (e-mail, password):", *rows,
         f"To try residency verification, log in as newcomer@agora.example and enter document "
         f"{TRY_DOCUMENT}, born {TRY_BIRTH.isoformat()}, postal code {TRY_POSTAL}.",
+        "A citizens' panel drawn in public, with its verifiable result, is under Panels.",
     ])

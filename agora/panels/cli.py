@@ -103,7 +103,7 @@ def draw_command(panel_id: int, seed: str, method: str | None, lottery_panels: i
         def report(fraction: float, message: str) -> None:
             click.echo(f"\r{100 * fraction:5.1f} % {message[:60]:<60}", nl=False, err=True)
 
-        services.run_draw(panel_id, report if sys.stderr.isatty() else None)
+        services.run_draw(panel_id, report if sys.stderr.isatty() else None, actor="cli")
         click.echo(f"drawn in {time.perf_counter() - started:.1f} s", err=True)
     except AgoraError as error:
         if isinstance(error.details, dict):

@@ -788,26 +788,64 @@ def _progress_fraction(progress: Any, state: dict[str, Any]) -> float:
     return fraction
 
 
-def run_draw(panel_id: int, report: Callable[[float, str], None] | None = None) -> dict[str, Any]:
+def compute_draw(draw: PanelDraw, progress: Callable[[Any], None] | None = None):
+    """Run the library on the frozen CSV texts of a committed draw with its seed (no database writes)."""
+    sortition = _sortition()
+    pool = _pool_from_csv(draw.pool_csv, f"panel-{draw.panel_id}-pool.csv")
+    quotas = _quotas_from_csv(draw.quotas_csv, f"panel-{draw.panel_id}-quotas.csv")
+    if pool.sha256 != draw.pool_sha256 or quotas.sha256 != draw.quotas_sha256:
+        raise Conflict(_("The frozen pool or quotas no longer match the published commitment."))
+    try:
+        result = sortition.draw(pool, quotas, draw.size, seed=draw.seed, method=draw.method,
+                                lottery_panels=draw.lottery_panels, alternates=draw.alternates, progress=progress)
+    except sortition.SortitionError as error:
+        raise _library_error(error) from error
+    if result.pool_sha256 != draw.pool_sha256 or result.quotas_sha256 != draw.quotas_sha256:
+        raise Conflict(_("The draw did not use the committed pool and quotas."))
+    return result
+
+
+def store_result(panel: Panel, result: Any, actor: User | str) -> dict[str, Any]:
+    """Store a draw's result, mark the selected and the alternates, and audit-log it (flushes)."""
+    draw = panel.draw
+    if draw.result is not None:
+        raise Conflict(_("This panel is already drawn."))
+    draw.result = result.to_dict()
+    draw.drawn_at = utcnow()
+    selected, reserve = set(result.panel), list(result.alternates)
+    by_number = {str(r.number): r for r in panel.respondents}
+    now = utcnow()
+    for number in selected:
+        by_number[number].status, by_number[number].status_changed_at = "selected", now
+    for number in reserve:
+        by_number[number].status, by_number[number].status_changed_at = "alternate", now
+    panel.status = "drawn"
+    db.session.flush()
+    audit.record(actor, "panel.draw", target=panel, details={
+        "seed": draw.seed, "method": draw.method, "lottery_panels": draw.lottery_panels,
+        "pool_sha256": draw.pool_sha256, "quotas_sha256": draw.quotas_sha256,
+        "panel": sorted(selected, key=_numeric), "alternates": reserve,
+        "minimum_probability": result.fairness.get("minimum"), "library_version": result.version})
+    return {"panel_id": panel.id, "selected": len(selected), "alternates": len(reserve),
+            "fairness": dict(result.fairness)}
+
+
+def run_draw(panel_id: int, report: Callable[[float, str], None] | None = None, *,
+             actor: User | str | None = None) -> dict[str, Any]:
     """Run the committed draw (the job handler; the CLI calls it directly) and store the result.
 
     The library works outside any open transaction on the frozen CSV texts; the result, the
-    respondents' statuses and the audit entry are then stored in one short transaction.
+    respondents' statuses and the audit entry are then stored in one short transaction. The audit
+    entry names ``actor``, by default the clerk who entered the seed.
     """
-    sortition = _sortition()
     panel = db.session.get(Panel, panel_id)
     if panel is None or panel.draw is None or panel.draw.seed is None:
         raise Conflict(_("This panel has no committed draw with a seed."))
     draw = panel.draw
     if draw.result is not None:
         raise Conflict(_("This panel is already drawn."))
-    pool = _pool_from_csv(draw.pool_csv, f"panel-{panel.id}-pool.csv")
-    quotas = _quotas_from_csv(draw.quotas_csv, f"panel-{panel.id}-quotas.csv")
-    if pool.sha256 != draw.pool_sha256 or quotas.sha256 != draw.quotas_sha256:
-        raise Conflict(_("The frozen pool or quotas no longer match the published commitment."))
-    args = dict(seed=draw.seed, method=draw.method, lottery_panels=draw.lottery_panels,
-                alternates=draw.alternates, size=draw.size, actor_id=draw.seed_entered_by_id,
-                pool_sha256=draw.pool_sha256, quotas_sha256=draw.quotas_sha256)
+    actor_id = draw.seed_entered_by_id
+    db.session.expunge(draw)  # keep its loaded columns for the computation, outside any transaction
     db.session.commit()  # nothing was changed; end the read transaction before the long computation
     state: dict[str, Any] = {}
 
@@ -817,39 +855,14 @@ def run_draw(panel_id: int, report: Callable[[float, str], None] | None = None) 
 
     if report is not None:
         report(0.02, "starting")
-    try:
-        result = sortition.draw(pool, quotas, args["size"], seed=args["seed"], method=args["method"],
-                                lottery_panels=args["lottery_panels"], alternates=args["alternates"],
-                                progress=progress)
-    except sortition.SortitionError as error:
-        raise _library_error(error) from error
-    if result.pool_sha256 != args["pool_sha256"] or result.quotas_sha256 != args["quotas_sha256"]:
-        raise Conflict(_("The draw did not use the committed pool and quotas."))
+    result = compute_draw(draw, progress)
     if report is not None:
         report(0.98, "storing the result")
     with unit_of_work():
         panel = db.session.get(Panel, panel_id)
-        draw = panel.draw
-        if draw.result is not None:
-            raise Conflict(_("This panel is already drawn."))
-        draw.result = result.to_dict()
-        draw.drawn_at = utcnow()
-        selected, reserve = set(result.panel), list(result.alternates)
-        by_number = {str(r.number): r for r in panel.respondents}
-        now = utcnow()
-        for number in selected:
-            by_number[number].status, by_number[number].status_changed_at = "selected", now
-        for number in reserve:
-            by_number[number].status, by_number[number].status_changed_at = "alternate", now
-        panel.status = "drawn"
-        actor = db.session.get(_user_model(), args["actor_id"]) if args["actor_id"] else "system"
-        audit.record(actor, "panel.draw", target=panel, details={
-            "seed": draw.seed, "method": draw.method, "lottery_panels": draw.lottery_panels,
-            "pool_sha256": draw.pool_sha256, "quotas_sha256": draw.quotas_sha256,
-            "panel": sorted(selected, key=_numeric), "alternates": reserve,
-            "minimum_probability": result.fairness.get("minimum"), "library_version": result.version})
-        summary = {"panel_id": panel.id, "selected": len(selected), "alternates": len(reserve),
-                   "fairness": dict(result.fairness)}
+        if actor is None:
+            actor = db.session.get(_user_model(), actor_id) if actor_id else "system"
+        summary = store_result(panel, result, actor)
     return summary
 
 
