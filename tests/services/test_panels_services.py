@@ -399,3 +399,19 @@ def test_dropout_permissions_and_the_decline_link(ctx, app, monkeypatch):
             services.record_dropout(panel, r, clerk, "ill")
     db.session.commit()
     assert not gone & set(services.current_panel_numbers(panel))
+
+
+def test_lottery_of_m_panels_for_a_physical_draw(app, ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")
+    clerk = _clerk()
+    panel = _ready_panel(clerk, n=80, size=8, names=("gender", "age_band"))
+    services.publish_commitment(clerk, panel, lottery_panels=50, alternates=2)
+    db.session.commit()
+    with unit_of_work():
+        services.enter_seed(clerk, panel, "17")
+    db.session.expire_all()
+    panel = db.session.get(Panel, panel.id)
+    result = panel.draw.result
+    assert result["lottery_panels"] == 50 and len(result["distribution"]) == 50
+    assert result["distribution"][result["panel_index"]]["panel"] == result["panel"]
+    assert services.verify_draw(panel).ok
