@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from sortition import Pool, Quotas
 from sortition.model import build_instance
 
