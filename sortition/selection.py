@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -242,6 +243,32 @@ def _infeasible(report: FeasibilityReport) -> SortitionError:
     return SortitionError("no panel meets the quotas. " + " ".join(report.conflicts), code="infeasible", report=report)
 
 
+_CACHE: OrderedDict[tuple, Distribution] = OrderedDict()
+_CACHE_SIZE = 8
+
+
+def clear_cache() -> None:
+    """Forget the distributions computed so far (they are cached per process, keyed by the
+    SHA-256 of the pool and quotas, ``k``, the method and the address columns)."""
+    _CACHE.clear()
+
+
+def _cached_distribution(
+    proj: Pool, quotas: Quotas, inst: Instance, method: str, address_columns: Sequence[str], progress: ProgressFn
+) -> Distribution:
+    key = (proj.sha256, quotas.sha256, inst.k, method, tuple(address_columns))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        if progress is not None:
+            progress(Progress(phase=method, iteration=0, bound=None, message="distribution already computed"))
+        return _CACHE[key]
+    dist = _distribution_for(inst, method, progress, f"legacy:{proj.sha256}:{quotas.sha256}:{inst.k}")
+    _CACHE[key] = dist
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return dist
+
+
 def _distribution_for(inst: Instance, method: str, progress: ProgressFn, legacy_seed: str) -> Distribution:
     report = check_instance(inst)
     if not report.feasible:
@@ -262,14 +289,15 @@ def _distribution_for(inst: Instance, method: str, progress: ProgressFn, legacy_
         solver = {"leximin": solvers.leximin, "maximin": solvers.maximin, "nash": solvers.nash}[method]
         ud = solver(inst, progress=progress)
     order = sorted(range(len(ud.weights)), key=lambda r: tuple(ud.panels[r].tolist()))
-    panels = ud.panels[order]
+    weights = _quantize(ud.weights[order])
+    keep = weights > 0
     return Distribution(
         method=method,
         k=inst.k,
         ids=inst.ids,
         instance=inst,
-        unit_panels=panels,
-        weights=_quantize(ud.weights[order]),
+        unit_panels=ud.panels[order][keep],
+        weights=weights[keep],
         stats=dict(ud.stats, groups=inst.n_units),
     )
 
@@ -297,7 +325,7 @@ def find_distribution(
     """
     method = _method(method)
     proj, inst = _prepare(pool, quotas, k, method, address_columns)
-    return _distribution_for(inst, method, progress, f"legacy:{proj.sha256}:{quotas.sha256}:{k}")
+    return _cached_distribution(proj, quotas, inst, method, address_columns, progress)
 
 
 @dataclass(frozen=True)
@@ -507,7 +535,7 @@ def draw(
         )
     address_columns = tuple(address_columns)
     proj, inst = _prepare(pool, quotas, k, method, address_columns)
-    dist = _distribution_for(inst, method, progress, f"legacy:{proj.sha256}:{quotas.sha256}:{k}")
+    dist = _cached_distribution(proj, quotas, inst, method, address_columns, progress)
     rng = rng_from_seed(seed)
     exact = dist.person_probabilities
     exact_dict = None

@@ -1,0 +1,162 @@
+"""Properties every distribution and every draw must have."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+
+import numpy as np
+import pytest
+from sortition_helpers import instance, synthetic
+
+from sortition import Pool, Progress, draw, find_distribution
+from sortition.selection import clear_cache
+
+METHODS = ["leximin", "maximin", "nash"]
+
+
+@pytest.fixture(scope="module")
+def biased():
+    """60 people, 4 features (2-4 values), 3 households of two; panel of 12."""
+    rows, quotas = synthetic(60, 12, [2, 3, 4, 2], seed=5, households=3)
+    return Pool.from_rows(rows, address_columns=("address",)), quotas
+
+
+def listed_marginals(panels, ids):
+    p = defaultdict(float)
+    for members, w in panels:
+        for pid in members:
+            p[pid] += w
+    return np.array([p[i] for i in ids])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_support_meets_quotas_and_households_and_marginals_match(biased, method):
+    pool, quotas = biased
+    dist = find_distribution(pool, quotas, 12, method=method, address_columns=("address",))
+    inst = instance(pool, quotas, 12, ("address",))
+    panels = dist.panels()
+    assert panels is not None and len(panels) >= 1
+    assert sum(w for _, w in panels) == pytest.approx(1.0, abs=1e-9)
+    index = {pid: i for i, pid in enumerate(inst.ids)}
+    address = dict(zip(pool.ids, pool.addresses["address"], strict=True))
+    for members, w in panels:
+        assert w > 0
+        assert len(members) == 12
+        assert inst.person_panel_ok([index[m] for m in members]), members
+        assert len({address[m] for m in members}) == 12  # household rule
+    probs = np.array([dist.probabilities[i] for i in inst.ids])
+    assert probs.sum() == pytest.approx(12, abs=1e-6)
+    np.testing.assert_allclose(listed_marginals(panels, inst.ids), probs, atol=1e-9)
+    # people of one group (same features, alone at their address) get the same probability
+    for members in inst.unit_members:
+        assert np.ptp(probs[members]) < 1e-12
+
+
+def test_leximin_dominates_maximin_nash_and_legacy(biased):
+    pool, quotas = biased
+    sorted_probs = {}
+    for method in ["leximin", "maximin", "nash", "legacy"]:
+        dist = find_distribution(pool, quotas, 12, method=method, address_columns=("address",))
+        sorted_probs[method] = np.sort(list(dist.probabilities.values()))
+    lex = sorted_probs["leximin"]
+    assert lex[0] == pytest.approx(sorted_probs["maximin"][0], abs=1e-6)  # same minimum
+    for other in ("maximin", "nash", "legacy"):
+        assert lex[0] >= sorted_probs[other][0] - 1e-6
+        diff = lex - sorted_probs[other]  # leximin: the first difference is positive (or none)
+        first = next((d for d in diff if abs(d) > 1e-6), 0.0)
+        assert first >= 0, other
+    geo = {m: np.exp(np.mean(np.log(np.maximum(p, 1e-300)))) for m, p in sorted_probs.items()}
+    assert geo["nash"] >= geo["leximin"] - 1e-4
+    assert geo["nash"] >= geo["legacy"] - 1e-4
+
+
+def test_same_seed_same_panel_other_seed_other_panel(biased):
+    pool, quotas = biased
+    a = draw(pool, quotas, 12, seed="2026-05-01 dice 3 5 1", address_columns=("address",))
+    clear_cache()  # recompute the distribution: the LPs must give the same panel again
+    b = draw(pool, quotas, 12, seed="2026-05-01 dice 3 5 1", address_columns=("address",))
+    assert a == b
+    panels = {draw(pool, quotas, 12, seed=s, address_columns=("address",)).panel for s in range(6)}
+    assert len(panels) >= 3
+    assert a.panel in {p for p, _ in a.distribution}
+
+
+def test_row_order_does_not_change_anything(biased):
+    rows, quotas = synthetic(60, 12, [2, 3, 4, 2], seed=5, households=3)
+    shuffled = rows[:]
+    random.Random(11).shuffle(shuffled)
+    a = draw(
+        Pool.from_rows(rows, address_columns=("address",)),
+        quotas,
+        12,
+        seed=9,
+        address_columns=("address",),
+        alternates=3,
+        lottery_panels=50,
+    )
+    b = draw(
+        Pool.from_rows(shuffled, address_columns=("address",)),
+        quotas,
+        12,
+        seed=9,
+        address_columns=("address",),
+        alternates=3,
+        lottery_panels=50,
+    )
+    assert a.probabilities == b.probabilities
+    assert a.panel == b.panel and a.alternates == b.alternates
+    assert a.pool_sha256 == b.pool_sha256
+    assert a.distribution == b.distribution
+
+
+def test_extra_pool_columns_do_not_change_the_draw(biased):
+    pool, quotas = biased
+    rows = [
+        {
+            "id": pid,
+            "name": f"N{j}",
+            **{f: pool.values[f][j] for f in pool.features},
+            "address": pool.addresses["address"][j],
+        }
+        for j, pid in enumerate(pool.ids)
+    ]
+    wide = Pool.from_rows(rows)  # every column a feature, the name too
+    a = draw(pool, quotas, 12, seed=1, address_columns=("address",))
+    b = draw(wide, quotas, 12, seed=1, address_columns=("address",))
+    assert a.panel == b.panel and a.pool_sha256 == b.pool_sha256
+
+
+def test_sampling_frequencies_follow_the_probabilities(small):
+    pool, quotas = small
+    dist = find_distribution(pool, quotas, 4, address_columns=("street",))
+    draws = 3000
+    rng = np.random.default_rng(0)
+    freq = np.zeros(len(pool))
+    for _ in range(draws):
+        _, members = dist.sample(rng)
+        freq[members] += 1
+    expected = np.array([dist.probabilities[i] for i in pool.ids])
+    assert np.abs(freq / draws - expected).max() < 4 * np.sqrt(0.25 / draws)
+
+
+def test_progress_is_reported_every_iteration(biased):
+    pool, quotas = biased
+    seen: list[Progress] = []
+    clear_cache()
+    dist = find_distribution(pool, quotas, 12, address_columns=("address",), progress=seen.append)
+    lp_reports = [p for p in seen if p.phase == "leximin" and p.bound is not None]
+    assert len(lp_reports) >= dist.stats["lp_iterations"]
+    assert [p.iteration for p in lp_reports] == sorted(p.iteration for p in lp_reports)
+    assert all(isinstance(p.message, str) and p.message for p in seen)
+
+
+def test_households_are_units_of_their_own(small):
+    pool, quotas = small
+    inst = instance(pool, quotas, 4, ("street",))
+    assert len(inst.households) == 2
+    for h in inst.households:
+        assert all(inst.counts[u] == 1 for u in h)
+    res = draw(pool, quotas, 4, seed="x", address_columns=("street",))
+    streets = dict(zip(pool.ids, pool.addresses["street"], strict=True))
+    assert len({streets[p] for p in res.panel}) == 4
