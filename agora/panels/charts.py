@@ -91,20 +91,23 @@ def probability_chart(result: dict[str, Any], summary: dict[str, float], *, poin
                      f'{escape(_percent(value))}</text>')
     _x, uy = xy(0, summary["uniform"])
     parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{uy:.1f}" y2="{uy:.1f}" class="chart-uniform"/>')
+    uniform_label = _("uniform k/n")
     parts.append(f'<text x="{left + plot_w}" y="{uy - 5:.1f}" text-anchor="end" class="chart-label">'
-                 f'{escape(_("uniform k/n"))}</text>')
+                 f'{escape(uniform_label)}</text>')
     parts.append(f'<polyline points="{line}" class="chart-line chart-probabilities"/>')
     mx, my = xy(0, values[0])
     parts.append(f'<circle cx="{mx:.1f}" cy="{my:.1f}" r="4" class="chart-point"/>')
-    parts.append(f'<text x="{mx + 8:.1f}" y="{my + 16:.1f}" class="chart-label">'
-                 f'{escape(_("minimum %(p)s", p=_percent(values[0])))}</text>')
+    minimum_label = _("minimum %(p)s", p=_percent(values[0]))
+    parts.append(f'<text x="{mx + 8:.1f}" y="{my + 16:.1f}" class="chart-label">{escape(minimum_label)}</text>')
     dx, dy = xy((n - 1) / 2, summary["median"])
     parts.append(f'<circle cx="{dx:.1f}" cy="{dy:.1f}" r="4" class="chart-point"/>')
+    median_label = _("median %(p)s", p=_percent(summary["median"]))
     parts.append(f'<text x="{dx:.1f}" y="{dy - 8:.1f}" text-anchor="middle" class="chart-label">'
-                 f'{escape(_("median %(p)s", p=_percent(summary["median"])))}</text>')
+                 f'{escape(median_label)}</text>')
     axis_y = top_pad + plot_h
     parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{axis_y}" y2="{axis_y}" class="chart-axis"/>')
+    axis_label = _("people in the pool, from lowest to highest probability (%(n)d)", n=n)
     parts.append(f'<text x="{left + plot_w / 2}" y="{axis_y + 35}" text-anchor="middle" class="chart-label">'
-                 f'{escape(_("people in the pool, from lowest to highest probability (%(n)d)", n=n))}</text>')
+                 f'{escape(axis_label)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every piece of text above is escaped)
