@@ -72,6 +72,7 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_URL": None,
     "JOBS_QUEUE": "agora",
     "RATELIMIT_PANELS_CHECK": "60 per minute",  # live quota feasibility checks
+    "PANELS_ALTERNATES_FACTOR": 1,  # default alternates = panel size × this
 }
 
 

@@ -17,7 +17,7 @@ ROW = 24
 GAP = 6
 LABEL_WIDTH = 230
 PLOT_WIDTH = 380
-VALUE_WIDTH = 90
+VALUE_WIDTH = 130
 
 
 def _percent(x: float) -> str:

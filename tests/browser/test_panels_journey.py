@@ -19,7 +19,8 @@ from panels_helpers import pool_csv
 
 pytestmark = pytest.mark.browser
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FEATURES = "gender: female, male, other\nage_group (Age group): young, middle, older\neducation: primary, secondary, higher"
+FEATURES = ("gender: female, male, other\nage_group (Age group): young, middle, older\n"
+            "education: primary, secondary, higher")
 
 
 def _generated_pool(path: Path, n: int = 500) -> Path:
@@ -74,7 +75,8 @@ def test_clerk_draws_a_panel_in_public_and_anyone_can_verify_it(live_server, pag
     page.get_by_role("link", name="Quotas").first.click()
     page.get_by_role("button", name="Propose quotas").click()
     page.get_by_text("Proposed quotas are filled in below").wait_for()
-    minimum, maximum = page.get_by_label("Minimum for Gender = female"), page.get_by_label("Maximum for Gender = female")
+    minimum = page.get_by_label("Minimum for Gender = female")
+    maximum = page.get_by_label("Maximum for Gender = female")
     original = minimum.input_value(), maximum.input_value()
     maximum.fill("20")
     minimum.fill("20")  # twenty women, but men and others have minimums too
