@@ -770,20 +770,25 @@ def retry_draw(actor: User | str, panel: Panel) -> jobs.Job:
     return job
 
 
+_SETTLED_RE = re.compile(r"(\d+) of (\d+) groups settled")
+
+
 def _progress_fraction(progress: Any, state: dict[str, Any]) -> float:
-    """Map the library's progress reports (phase, iteration) to a fraction that only goes up."""
+    """Map the library's progress reports to a fraction that only goes up.
+
+    The library does not know its total work in advance. LEXIMIN reports how many groups of
+    people have their probability settled ("12 of 545 groups settled"), a true share of the work;
+    otherwise the column-generation iteration count gives a saturating estimate.
+    """
     fraction = getattr(progress, "fraction", None)
     if fraction is None:
-        phase = getattr(progress, "phase", "")
-        if phase != state.get("phase"):
-            state["phase"] = phase
-            state["phases"] = state.get("phases", 0) + 1
-            state["start"] = getattr(progress, "iteration", 0) or 0
-        done_phases = state["phases"] - 1
-        base = 1 - 0.5 ** done_phases  # each new phase covers half of what is left
-        within = 1 - math.exp(-((getattr(progress, "iteration", 0) or 0) - state["start"]) / 50)
-        fraction = base + (1 - base) * 0.5 * within
-    fraction = max(state.get("last", 0.0), min(0.97, 0.05 + 0.92 * float(fraction)))
+        iteration = getattr(progress, "iteration", 0) or 0
+        estimate = 1 - math.exp(-iteration / 40)
+        match = _SETTLED_RE.search(getattr(progress, "message", "") or "")
+        if match and int(match.group(2)):
+            estimate = max(estimate * 0.5, int(match.group(1)) / int(match.group(2)))
+        fraction = estimate
+    fraction = max(state.get("last", 0.0), min(0.95, 0.05 + 0.9 * float(fraction)))
     state["last"] = fraction
     return fraction
 

@@ -415,3 +415,24 @@ def test_lottery_of_m_panels_for_a_physical_draw(app, ctx, monkeypatch):
     assert result["lottery_panels"] == 50 and len(result["distribution"]) == 50
     assert result["distribution"][result["panel_index"]]["panel"] == result["panel"]
     assert services.verify_draw(panel).ok
+
+
+def test_rq_backend_enqueues_after_commit(app, ctx, monkeypatch):
+    """Without a Redis server here: a stand-in queue records what RQ would receive, then a worker runs it."""
+    calls = []
+
+    class FakeQueue:
+        def enqueue(self, function, *args, **kwargs):
+            calls.append((function, args, kwargs))
+
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "rq")
+    monkeypatch.setattr(jobs, "_rq_queue", lambda _app: FakeQueue())
+    with unit_of_work():
+        job_id = jobs.enqueue("test.count", {"steps": 2}).id
+        assert calls == []  # nothing reaches the queue before the commit
+    assert calls == [("agora.jobs.run_rq_job", (job_id,), {"job_timeout": 6 * 3600})]
+    jobs.run_job(app, job_id)  # what the RQ worker does with it
+    db.session.expire_all()
+    assert db.session.get(jobs.Job, job_id).status == "done"
+    jobs.run_job(app, job_id)  # a second delivery does not run it again
+    assert db.session.get(jobs.Job, job_id).result["steps"] == 2
