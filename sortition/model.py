@@ -254,23 +254,36 @@ class Pricer:
         self.constraint = inst.constraint()
         self.bounds = Bounds(np.zeros(inst.n_units), inst.counts.astype(float))
         self.integrality = np.ones(inst.n_units)
-        self.options = {"mip_rel_gap": gap, "presolve": True}
+        self.gap = gap
         self.calls = 0
 
-    def best(self, weights: np.ndarray) -> np.ndarray | None:
-        """Integer unit counts of a best panel, or None when no panel meets the quotas."""
+    def solve(self, weights: np.ndarray, *, gap: float | None = None) -> tuple[np.ndarray | None, float, float]:
+        """(unit counts of a good panel, its value, an upper bound on the best value).
+
+        With a loose ``gap`` the panel may be slightly suboptimal; the bound is always valid.
+        The panel is None (value -inf) when no panel meets the quotas.
+        """
         self.calls += 1
+        w = np.asarray(weights, dtype=float)
         res = milp(
-            -np.asarray(weights, dtype=float),
+            -w,
             constraints=self.constraint,
             bounds=self.bounds,
             integrality=self.integrality,
-            options=self.options,
+            options={"mip_rel_gap": self.gap if gap is None else gap, "presolve": False},
         )
-        if res.x is None or res.status not in (0,):
-            if res.status == 2 or res.x is None:
-                return None
+        if res.x is None:
+            return None, -np.inf, -np.inf
         x = np.rint(res.x).astype(np.int64)
         if not self.inst.panel_ok(x):  # numerical trouble: should not happen
-            return None
-        return x
+            return None, -np.inf, -np.inf
+        value = float(w @ x)
+        bound = getattr(res, "mip_dual_bound", None)
+        upper = value if res.status == 0 and (gap is None or gap <= 1e-9) else value
+        if bound is not None and np.isfinite(bound):
+            upper = max(value, -float(bound))
+        return x, value, upper
+
+    def best(self, weights: np.ndarray, *, gap: float | None = None) -> np.ndarray | None:
+        """Integer unit counts of a best panel (within ``gap``), or None when no panel meets the quotas."""
+        return self.solve(weights, gap=gap)[0]

@@ -24,6 +24,8 @@ ProgressFn = Callable[[Progress], None] | None
 
 _EPS_PRICE = 1e-7  # a panel improves the dual when its value exceeds ŷ by this much
 _EPS_FIX = 1e-7  # dual weights above this fix a unit's probability
+_FIX_SLACK = 1e-9  # fixed probabilities are kept this far below the stage optimum
+_QUICK_GAP = 1e-3  # relative optimality gap for pricing that only needs a good panel
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def _initial_panels(inst: Instance, pricer: Pricer, cols: _Columns, rounds: int)
     c = inst.counts.astype(float)
     w = np.ones(inst.n_units)
     for _ in range(rounds):
-        x = pricer.best(w)
+        x = pricer.best(w, gap=_QUICK_GAP)
         if x is None:
             raise SortitionError("no panel meets the quotas", code="infeasible")
         cols.add(x)
@@ -111,9 +113,12 @@ def _maximin_stage(
         yhat = res.x[U]
         value = float(res.fun)
         w = y / c
-        x = pricer.best(w)
+        # A quick, slightly suboptimal panel is enough to improve; only proving that nothing
+        # improves needs the exact optimum (or a dual bound below the threshold).
+        x, best, upper = pricer.solve(w, gap=_QUICK_GAP)
+        if best <= yhat + _EPS_PRICE < upper:
+            x, best, upper = pricer.solve(w)
         counter[0] += 1
-        best = float(w @ x) if x is not None else -np.inf
         _report(
             progress,
             phase,
@@ -128,7 +133,7 @@ def _maximin_stage(
         damped = w.copy()
         for _ in range(batch):
             damped = damped * np.where(x > 0, 0.5, 1.0)
-            x = pricer.best(damped)
+            x = pricer.best(damped, gap=_QUICK_GAP)
             if x is None or float(w @ x) <= yhat + _EPS_PRICE or not cols.add(x):
                 break
 
@@ -177,6 +182,8 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
         if not newly.any():
             newly = np.zeros_like(unfixed)
             newly[np.argmax(np.where(unfixed, y, -1.0))] = True
+        # A hair below the optimum, so that rounding never makes the next restricted LP infeasible.
+        value = max(value - _FIX_SLACK, 0.0)
         if only_first_stage:
             fixed[unfixed] = value
             break
@@ -192,7 +199,7 @@ def maximin(inst: Instance, *, progress: ProgressFn = None) -> UnitDistribution:
     return leximin(inst, progress=progress, only_first_stage=True)
 
 
-def nash(inst: Instance, *, progress: ProgressFn = None, max_rounds: int = 300, tol: float = 1e-5) -> UnitDistribution:
+def nash(inst: Instance, *, progress: ProgressFn = None, max_rounds: int = 200, tol: float = 1e-4) -> UnitDistribution:
     """The NASH distribution: maximise the product of everyone's probabilities.
 
     Frank–Wolfe style column generation: the restricted problem is solved by the EM fixed point

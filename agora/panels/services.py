@@ -902,7 +902,7 @@ def verify_command(panel: Panel) -> str:
             f"--pool {export_name(panel, 'pool.csv')} --quotas {export_name(panel, 'quotas.csv')}")
 
 
-def _require_drawn(panel: Panel) -> PanelDraw:
+def require_drawn(panel: Panel) -> PanelDraw:
     if panel.draw is None or panel.draw.result is None:
         raise NotFound(_("This panel has not been drawn yet."))
     return panel.draw
@@ -918,7 +918,7 @@ def probability_summary(result: dict[str, Any]) -> dict[str, float]:
 
 def composition(panel: Panel) -> list[dict[str, Any]]:
     """Per feature value: quota, pool count, selected in the draw, and on the panel now (after replacements)."""
-    draw = _require_drawn(panel)
+    draw = require_drawn(panel)
     pool_rows = list(csv.DictReader(io.StringIO(draw.pool_csv)))
     by_id = {row["id"]: row for row in pool_rows}
     current = current_panel_numbers(panel)
@@ -939,7 +939,7 @@ def current_panel_numbers(panel: Panel) -> list[str]:
 
 def remaining_alternates(panel: Panel) -> list[str]:
     """Alternates not yet called up, in the library's order."""
-    draw = _require_drawn(panel)
+    draw = require_drawn(panel)
     status = {str(r.number): r.status for r in panel.respondents}
     return [n for n in draw.result.get("alternates", []) if status.get(n) == "alternate"]
 
@@ -947,7 +947,7 @@ def remaining_alternates(panel: Panel) -> list[str]:
 def people(actor: User | str, panel: Panel) -> dict[str, list[Respondent]]:
     """Names and contacts of the selected, the alternates and those who left: clerks only."""
     _require_manage(actor, panel)
-    _require_drawn(panel)
+    require_drawn(panel)
     order = {n: i for i, n in enumerate(panel.draw.result.get("alternates", []))}
     groups: dict[str, list[Respondent]] = {"panel": [], "alternates": [], "left": []}
     for r in panel.respondents:
@@ -963,7 +963,7 @@ def people(actor: User | str, panel: Panel) -> dict[str, list[Respondent]]:
 
 def verify_draw(panel: Panel):
     """Re-check the stored result against the frozen pool and quotas with the library's verifier."""
-    draw = _require_drawn(panel)
+    draw = require_drawn(panel)
     pool = _pool_from_csv(draw.pool_csv, export_name(panel, "pool.csv"))
     quotas = _quotas_from_csv(draw.quotas_csv, export_name(panel, "quotas.csv"))
     return _sortition().verify(draw.result, pool, quotas)
@@ -994,7 +994,7 @@ def record_dropout(panel: Panel, respondent: Respondent, actor: User | str, reas
         raise PermissionDenied(_("You are not allowed to do this."))
     if respondent.panel_id != panel.id:
         raise NotFound(_("This person is not in this panel's pool."))
-    draw = _require_drawn(panel)
+    draw = require_drawn(panel)
     if respondent.status not in ON_PANEL:
         raise Conflict(_("Only someone on the panel can drop out (this person is: %(status)s).",
                          status=RESPONDENT_STATUSES.get(respondent.status, respondent.status)))

@@ -333,7 +333,7 @@ def status_json(panel_id: int):
 def result(panel_id: int):
     """Public: composition against the quotas, selection probabilities, seed, commitment, downloads."""
     panel = services.get_panel(panel_id, current_user)
-    draw = services._require_drawn(panel)
+    draw = services.require_drawn(panel)
     rows = services.composition(panel)
     summary = services.probability_summary(draw.result)
     return render_template("panels/result.html", panel=panel, draw=draw, rows=rows, summary=summary,
@@ -371,7 +371,7 @@ def quotas_csv(panel_id: int):
 @bp.get("/<int:panel_id>/result.json")
 def result_json(panel_id: int):
     panel = services.get_panel(panel_id, current_user)
-    draw = services._require_drawn(panel)
+    draw = services.require_drawn(panel)
     return _download(json.dumps(draw.result, indent=2, ensure_ascii=False),
                      services.export_name(panel, "result.json"), "application/json")
 

@@ -75,6 +75,7 @@ def test_clerk_draws_a_panel_in_public_and_anyone_can_verify_it(live_server, pag
     page.get_by_role("link", name="Quotas").first.click()
     page.get_by_role("button", name="Propose quotas").click()
     page.get_by_text("Proposed quotas are filled in below").wait_for()
+    assert_accessible(page, "quotas page")
     minimum = page.get_by_label("Minimum for Gender = female")
     maximum = page.get_by_label("Maximum for Gender = female")
     original = minimum.input_value(), maximum.input_value()
@@ -123,6 +124,8 @@ def test_clerk_draws_a_panel_in_public_and_anyone_can_verify_it(live_server, pag
 
     # Anonymous visitors see the same public page, and no one's name.
     anonymous = page.context.browser.new_context(locale="en-GB").new_page()
+    anonymous.goto(f"{base}/panels/{panel_id}")
+    assert_accessible(anonymous, "public panel page")
     anonymous.goto(f"{base}/panels/{panel_id}/result")
     assert "@example.org" not in anonymous.content()
     assert anonymous.goto(f"{base}/panels/{panel_id}/people").url.startswith(base + "/account/login")
@@ -135,6 +138,7 @@ def test_clerk_draws_a_panel_in_public_and_anyone_can_verify_it(live_server, pag
     first_row.get_by_label(f"Reason for {leaving}").fill("moved abroad")
     first_row.get_by_role("button", name="Record drop-out").click()
     page.get_by_text("The drop-out is recorded. Replacement:").wait_for()
+    assert_accessible(page, "selected people page")
     log = page.locator("#replacement-log").inner_text()
     assert f"{leaving} left (moved abroad); replaced by " in log
     assert page.get_by_role("heading", name="On the panel (20)").is_visible()
