@@ -247,6 +247,19 @@ def _require_manage(actor: User | str, panel: Panel | None = None) -> None:
         require(actor, Permission.PANELS_MANAGE, panel)
 
 
+def _lock(panel: Panel) -> Panel:
+    """Lock the panel's row until the transaction ends (PostgreSQL) and reload it and its draw.
+
+    Commitment, seed, result and drop-outs read then change the panel's state: two clerks (or a
+    clerk and the decline link) acting at once must not both pass the check.
+    """
+    db.session.execute(select(Panel.id).where(Panel.id == panel.id).with_for_update())
+    db.session.refresh(panel)
+    if panel.draw is not None:
+        db.session.refresh(panel.draw)
+    return panel
+
+
 def _require_open(panel: Panel) -> None:
     if panel.status not in OPEN_STATUSES:
         raise PhaseClosed(_("The commitment of this panel is published: its pool, quotas and questions are frozen."))
@@ -698,6 +711,7 @@ def publish_commitment(actor: User | str, panel: Panel, *, method: str = "leximi
     ``details``), or when a commitment exists (Conflict). Sign-ups close: the status becomes "committed".
     """
     _require_manage(actor, panel)
+    _lock(panel)
     if panel.draw is not None:
         raise Conflict(_("The commitment of this panel is already published."))
     _require_open(panel)
@@ -738,7 +752,7 @@ def enter_seed(actor: User | str, panel: Panel, seed: str, *, background: bool =
     With ``background=False`` (the CLI) no job is queued: the caller runs :func:`run_draw` itself.
     """
     _require_manage(actor, panel)
-    draw = panel.draw
+    draw = _lock(panel).draw
     if draw is None:
         raise Conflict(_("Publish the commitment before entering the seed."))
     if draw.seed is not None:
@@ -758,7 +772,7 @@ def enter_seed(actor: User | str, panel: Panel, seed: str, *, background: bool =
 def retry_draw(actor: User | str, panel: Panel) -> jobs.Job:
     """Queue the draw again with the same seed after its job failed."""
     _require_manage(actor, panel)
-    draw = panel.draw
+    draw = _lock(panel).draw
     if draw is None or draw.seed is None or draw.result is not None:
         raise Conflict(_("There is no failed draw to run again."))
     if draw.job is not None and not draw.job.finished:
@@ -812,7 +826,7 @@ def compute_draw(draw: PanelDraw, progress: Callable[[Any], None] | None = None)
 
 def store_result(panel: Panel, result: Any, actor: User | str) -> dict[str, Any]:
     """Store a draw's result, mark the selected and the alternates, and audit-log it (flushes)."""
-    draw = panel.draw
+    draw = _lock(panel).draw
     if draw.result is not None:
         raise Conflict(_("This panel is already drawn."))
     draw.result = result.to_dict()
@@ -994,7 +1008,8 @@ def record_dropout(panel: Panel, respondent: Respondent, actor: User | str, reas
         raise PermissionDenied(_("You are not allowed to do this."))
     if respondent.panel_id != panel.id:
         raise NotFound(_("This person is not in this panel's pool."))
-    draw = require_drawn(panel)
+    draw = require_drawn(_lock(panel))
+    db.session.refresh(respondent)
     if respondent.status not in ON_PANEL:
         raise Conflict(_("Only someone on the panel can drop out (this person is: %(status)s).",
                          status=RESPONDENT_STATUSES.get(respondent.status, respondent.status)))

@@ -436,3 +436,44 @@ def test_rq_backend_enqueues_after_commit(app, ctx, monkeypatch):
     assert db.session.get(jobs.Job, job_id).status == "done"
     jobs.run_job(app, job_id)  # a second delivery does not run it again
     assert db.session.get(jobs.Job, job_id).result["steps"] == 2
+
+
+def test_concurrent_dropouts_never_share_a_replacement(app, monkeypatch):
+    if app.config["TEST_BACKEND"] != "postgresql":
+        pytest.skip("concurrency is checked on PostgreSQL (SQLite serialises writers)")
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")
+    with app.app_context():
+        clerk = _clerk()
+        panel = _ready_panel(clerk)
+        services.publish_commitment(clerk, panel, alternates=6)
+        db.session.commit()
+        with unit_of_work():
+            services.enter_seed(clerk, panel, "race")
+        db.session.expire_all()
+        panel_id = db.session.get(Panel, panel.id).id
+        leaving = [r.id for r in db.session.get(Panel, panel_id).respondents if r.status == "selected"][:4]
+    barrier = threading.Barrier(len(leaving))
+    errors: list[BaseException] = []
+
+    def drop(respondent_id):
+        with app.app_context():
+            try:
+                barrier.wait()
+                with unit_of_work():
+                    panel = db.session.get(Panel, panel_id)
+                    services.record_dropout(panel, db.session.get(Respondent, respondent_id), "race-test", "ill")
+            except BaseException as error:  # noqa: BLE001
+                errors.append(error)
+
+    threads = [threading.Thread(target=drop, args=(i,)) for i in leaving]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.app_context():
+        panel = db.session.get(Panel, panel_id)
+        chosen = [n for r in panel.draw.replacements for n in r["replacements"]]
+        assert len(panel.draw.replacements) == 4 and len(chosen) == len(set(chosen)) == 4
+        assert len(services.current_panel_numbers(panel)) == 12
+        assert sorted(r["round"] for r in panel.draw.replacements) == [1, 2, 3, 4]
