@@ -71,6 +71,8 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_BACKEND": "auto",
     "REDIS_URL": None,
     "JOBS_QUEUE": "agora",
+    "JOBS_TIMEOUT": 6 * 3600,  # seconds an RQ job may run
+    "JOBS_STALE_SECONDS": 6 * 3600,  # a job "running" longer than this had its worker die: marked failed
     "RATELIMIT_PANELS_CHECK": "60 per minute",  # live quota feasibility checks
     "PANELS_ALTERNATES_FACTOR": 1,  # default alternates = panel size × this
 }

@@ -230,8 +230,30 @@ def run_queued(app: Flask, *, limit: int | None = None) -> int:
     return ran
 
 
+def fail_stale(app: Flask, *, older_than: float | None = None) -> int:
+    """Mark as failed the jobs still "running" long after they started (their worker died), so they can be retried.
+
+    ``older_than`` seconds, by default the config ``JOBS_STALE_SECONDS`` (6 hours). Returns how many.
+    """
+    from datetime import timedelta
+
+    seconds = float(older_than if older_than is not None else app.config.get("JOBS_STALE_SECONDS", 6 * 3600))
+    with app.app_context():
+        with db.engine.begin() as conn:
+            stale = conn.execute(update(Job).where(Job.status == RUNNING,
+                                                   Job.started_at < utcnow() - timedelta(seconds=seconds))
+                                 .values(status=FAILED, finished_at=utcnow(),
+                                         error="interrupted: the worker stopped before the job finished"))
+        return stale.rowcount
+
+
 def work(app: Flask, *, burst: bool = False, interval: float = 2.0) -> None:
-    """``agora jobs worker``: an RQ worker when the backend is rq, else poll the database for queued jobs."""
+    """``agora jobs worker``: an RQ worker when the backend is rq, else poll the database for queued jobs.
+
+    Either way, jobs left "running" by a dead worker for longer than ``JOBS_STALE_SECONDS`` are
+    first marked failed, so the page offers to run them again.
+    """
+    fail_stale(app)
     if backend(app) == "rq":
         from rq import Worker
 

@@ -477,3 +477,33 @@ def test_concurrent_dropouts_never_share_a_replacement(app, monkeypatch):
         assert len(panel.draw.replacements) == 4 and len(chosen) == len(set(chosen)) == 4
         assert len(services.current_panel_numbers(panel)) == 12
         assert sorted(r["round"] for r in panel.draw.replacements) == [1, 2, 3, 4]
+
+
+def test_jobs_left_running_by_a_dead_worker_become_failed_and_the_draw_can_be_retried(app, ctx, monkeypatch):
+    from datetime import timedelta
+
+    from agora.db import utcnow
+
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "thread")
+    clerk = _clerk()
+    panel = _ready_panel(clerk, n=60, size=6, names=("gender",))
+    services.publish_commitment(clerk, panel, alternates=2)
+    db.session.commit()
+    job = jobs.Job(kind="panels.draw", payload={"panel_id": panel.id}, status="running",
+                   started_at=utcnow() - timedelta(hours=7))
+    db.session.add(job)
+    db.session.flush()
+    panel.draw.seed, panel.draw.job_id = "1", job.id  # as if the worker died mid-draw
+    db.session.commit()
+    with pytest.raises(Conflict, match="still running"):
+        services.retry_draw(clerk, panel)
+    db.session.rollback()
+    assert jobs.fail_stale(app) == 1
+    db.session.expire_all()
+    assert db.session.get(jobs.Job, job.id).error.startswith("interrupted")
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")
+    with unit_of_work():
+        retried = services.retry_draw(clerk, db.session.get(Panel, panel.id))
+    db.session.expire_all()
+    assert db.session.get(jobs.Job, retried.id).status == "done"
+    assert db.session.get(Panel, panel.id).status == "drawn"
