@@ -81,9 +81,10 @@ def import_respondents_command(panel_id: int, path: Path, replace: bool) -> None
               help="Selection method when the commitment is published here (default leximin).")
 @click.option("--lottery-panels", type=int, default=None, help="Round to a lottery of this many panels.")
 @click.option("--alternates", type=int, default=None, help="Alternates to draw (default: the panel size).")
+@click.option("--households", is_flag=True, help="At most one person per address.")
 @with_appcontext
 def draw_command(panel_id: int, seed: str, method: str | None, lottery_panels: int | None,
-                 alternates: int | None) -> None:
+                 alternates: int | None, households: bool) -> None:
     """Publish the commitment if needed, enter the seed and run the draw here (synchronously)."""
     from agora.panels import services
 
@@ -92,9 +93,10 @@ def draw_command(panel_id: int, seed: str, method: str | None, lottery_panels: i
         if panel.draw is None:
             with unit_of_work():
                 draw = services.publish_commitment("cli", panel, method=method or "leximin",
-                                                   lottery_panels=lottery_panels, alternates=alternates)
+                                                   lottery_panels=lottery_panels, alternates=alternates,
+                                                   households=households)
                 click.echo(f"commitment published: pool {draw.pool_sha256}, quotas {draw.quotas_sha256}")
-        elif method or lottery_panels or alternates is not None:
+        elif method or lottery_panels or alternates is not None or households:
             raise click.ClickException("the commitment is already published: its method and alternates are fixed")
         with unit_of_work():
             services.enter_seed("cli", _panel(panel_id), seed, background=False)

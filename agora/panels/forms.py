@@ -63,6 +63,9 @@ class CommitForm(FlaskForm):
         _l("Lottery of m panels (for a physical draw)"), validators=[Optional(), NumberRange(min=2, max=100000)],
         description=_l("Leave empty to draw directly from the fair distribution; give m (e.g. 1000) to round it "
                        "to a list of m equally likely panels, one of which the seed picks."))
+    households = BooleanField(_l("At most one person per household (same address and postal code)"),
+                              description=_l("The public pool then shows a coded household column: who shares an "
+                                             "address, never the address."))
     alternates = IntegerField(_l("Alternates"), validators=[InputRequired(), NumberRange(min=0, max=1000)],
                               description=_l("Ranked reserve list drawn with the panel, for replacements."))
     submit = SubmitField(_l("Publish the commitment"))

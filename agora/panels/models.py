@@ -134,6 +134,8 @@ class PanelDraw(db.Model):
     method: Mapped[str] = mapped_column(String(20), default="leximin")
     lottery_panels: Mapped[int | None]
     alternates: Mapped[int] = mapped_column(default=0)
+    # At most one person per address: the pool then has a keyed-hash "household" column.
+    households: Mapped[bool] = mapped_column(default=False)
     size: Mapped[int]
     pool_csv: Mapped[str] = mapped_column(Text)
     pool_sha256: Mapped[str] = mapped_column(String(64))

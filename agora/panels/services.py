@@ -15,6 +15,8 @@ Every function takes the actor explicitly and checks permissions first; services
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import math
 import re
@@ -71,6 +73,10 @@ ON_PANEL = ("selected", "confirmed")
 PERSONAL_COLUMNS = {"name": "full_name", "full_name": "full_name", "email": "email", "phone": "phone",
                     "address": "address", "postal_code": "postal_code", "language": "language"}
 NUMBER_COLUMNS = ("number", "id")
+# With the household rule, the anonymised pool carries a keyed hash of each address in this column:
+# it shows who shares an address, never the address.
+HOUSEHOLD_COLUMN = "household"
+_SPACES_RE = re.compile(r"\s+")
 _FEATURE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _FEATURE_LINE_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\(([^)]*)\))?\s*:\s*(.*)$")
 _AGE_RANGE_RE = re.compile(r"^\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*$")
@@ -123,7 +129,8 @@ def parse_features(text: str) -> list[dict[str, Any]]:
         name = match.group(1).strip().lower()
         label = (match.group(2) or "").strip() or name.replace("_", " ").capitalize()
         values = [v.strip() for v in match.group(3).split(",") if v.strip()]
-        if not _FEATURE_NAME_RE.match(name) or name in NUMBER_COLUMNS or name in PERSONAL_COLUMNS:
+        if (not _FEATURE_NAME_RE.match(name) or name in NUMBER_COLUMNS or name in PERSONAL_COLUMNS
+                or name == HOUSEHOLD_COLUMN):
             raise InvalidInput(_("Feature questions, line %(n)d: “%(name)s” cannot be a feature name (use lower-case "
                                  "letters, digits and _, not id, number or a personal-data column).",
                                  n=number, name=name), field="features")
@@ -615,19 +622,43 @@ def propose_quotas(actor: User | str, panel: Panel, *, slack: float = 0.1) -> li
 
 # --- the library's inputs ----------------------------------------------------------------------
 
-def anonymised_rows(panel: Panel) -> list[dict[str, str]]:
-    """The pool as the library and the public see it: the pseudonymous number and the answers only."""
+def household_key(panel: Panel, respondent: Respondent) -> str:
+    """A keyed hash of the normalised address and postal code ("" without an address).
+
+    Equal for people at the same address (case and spacing ignored); without the app's secret it
+    does not reveal the address. Keyed per panel, so keys cannot be linked across panels.
+    """
+    address = _SPACES_RE.sub(" ", f"{respondent.address} | {respondent.postal_code}").strip().casefold()
+    if not respondent.address.strip():
+        return ""
+    key = hashlib.sha256(f"agora-household:{current_app.config['SECRET_KEY']}:{panel.id}".encode()).digest()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def anonymised_rows(panel: Panel, *, households: bool = False) -> list[dict[str, str]]:
+    """The pool as the library and the public see it: the pseudonymous number and the answers only
+    (and, with the household rule, the keyed household hash)."""
     names = [f["name"] for f in panel.features]
-    return [{"id": str(r.number), **{n: r.features.get(n, "") for n in names}} for r in _pool_respondents(panel)]
+    rows = []
+    for r in _pool_respondents(panel):
+        row = {"id": str(r.number), **{n: r.features.get(n, "") for n in names}}
+        if households:
+            row[HOUSEHOLD_COLUMN] = household_key(panel, r)
+        rows.append(row)
+    return rows
 
 
-def build_pool(panel: Panel):
+def _address_columns(households: bool) -> tuple[str, ...]:
+    return (HOUSEHOLD_COLUMN,) if households else ()
+
+
+def build_pool(panel: Panel, *, households: bool = False):
     sortition = _sortition()
-    rows = anonymised_rows(panel)
+    rows = anonymised_rows(panel, households=households)
     if not rows:
         raise InvalidInput(_("The pool is empty: add respondents first."))
     return sortition.Pool.from_rows(rows, id_column="id", feature_columns=[f["name"] for f in panel.features],
-                                    source=f"panel-{panel.id}-pool")
+                                    address_columns=_address_columns(households), source=f"panel-{panel.id}-pool")
 
 
 def quotas_rows(quotas: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -642,8 +673,9 @@ def build_quotas(panel: Panel, quotas: list[dict[str, Any]] | None = None):
     return _sortition().Quotas.from_rows(quotas_rows(quotas), source=f"panel-{panel.id}-quotas")
 
 
-def _pool_from_csv(text: str, source: str):
-    return _sortition().Pool.from_rows(csv.DictReader(io.StringIO(text)), id_column="id", source=source)
+def _pool_from_csv(text: str, source: str, households: bool = False):
+    return _sortition().Pool.from_rows(csv.DictReader(io.StringIO(text)), id_column="id",
+                                       address_columns=_address_columns(households), source=source)
 
 
 def _quotas_from_csv(text: str, source: str):
@@ -687,13 +719,18 @@ def relaxation_text(r: dict[str, Any]) -> str:
     return _("For %(feature)s = %(value)s, raise the maximum from %(old_max)d to %(new_max)d.", **r)
 
 
-def check_feasibility(actor: User | str, panel: Panel, quotas: list[dict[str, Any]] | None = None) -> Feasibility:
-    """Can a panel of the panel's size meet these quotas (default: the stored ones) in this pool?"""
+def check_feasibility(actor: User | str, panel: Panel, quotas: list[dict[str, Any]] | None = None, *,
+                      households: bool = False) -> Feasibility:
+    """Can a panel of the panel's size meet these quotas (default: the stored ones) in this pool?
+
+    With ``households``, at most one person per address (the household rule) is required too.
+    """
     _require_manage(actor, panel)
     sortition = _sortition()
-    pool = build_pool(panel)
+    pool = build_pool(panel, households=households)
     try:
-        report = sortition.check_feasibility(pool, build_quotas(panel, quotas), panel.size)
+        report = sortition.check_feasibility(pool, build_quotas(panel, quotas), panel.size,
+                                             address_columns=_address_columns(households))
     except sortition.SortitionError as error:
         raise _library_error(error) from error
     relaxations = [{"feature": r.feature, "value": r.value, "old_min": r.old_min, "old_max": r.old_max,
@@ -704,7 +741,7 @@ def check_feasibility(actor: User | str, panel: Panel, quotas: list[dict[str, An
 # --- commitment and draw ------------------------------------------------------------------------
 
 def publish_commitment(actor: User | str, panel: Panel, *, method: str = "leximin", lottery_panels: int | None = None,
-                       alternates: int | None = None) -> PanelDraw:
+                       alternates: int | None = None, households: bool = False) -> PanelDraw:
     """Freeze the anonymised pool and the quotas and publish their SHA-256, the method and the library version.
 
     Refused when the quotas are missing or infeasible (InvalidInput with the conflict report in
@@ -723,14 +760,15 @@ def publish_commitment(actor: User | str, panel: Panel, *, method: str = "leximi
     if not 0 <= alternates <= 1000:
         raise InvalidInput(_("Between 0 and 1000 alternates."), field="alternates")
     sortition = _sortition()
-    feasibility = check_feasibility(actor, panel)
+    feasibility = check_feasibility(actor, panel, households=households)
     if not feasibility.feasible:
         raise InvalidInput(_("These quotas cannot be met; the commitment was not published."),
                            details=feasibility.to_dict())
     quotas = build_quotas(panel)
     # The pool as the library hashes it in results: the id and the quota features in its order.
-    pool = build_pool(panel).select(quotas.features)
+    pool = build_pool(panel, households=households).select(quotas.features, _address_columns(households))
     draw = PanelDraw(panel=panel, method=method, lottery_panels=lottery_panels, alternates=alternates,
+                     households=households,
                      size=panel.size, pool_csv=pool.canonical_csv(), pool_sha256=pool.sha256,
                      quotas_csv=quotas.canonical_csv(), quotas_sha256=quotas.sha256,
                      library_version=sortition.__version__, committed_at=utcnow(),
@@ -740,7 +778,7 @@ def publish_commitment(actor: User | str, panel: Panel, *, method: str = "leximi
     db.session.flush()
     audit.record(actor, "panel.commit", target=panel, details={
         "pool_sha256": draw.pool_sha256, "quotas_sha256": draw.quotas_sha256, "method": method,
-        "lottery_panels": lottery_panels, "alternates": alternates, "size": panel.size,
+        "lottery_panels": lottery_panels, "alternates": alternates, "size": panel.size, "households": households,
         "pool": len(pool.ids), "library_version": draw.library_version})
     return draw
 
@@ -810,13 +848,14 @@ def _progress_fraction(progress: Any, state: dict[str, Any]) -> float:
 def compute_draw(draw: PanelDraw, progress: Callable[[Any], None] | None = None):
     """Run the library on the frozen CSV texts of a committed draw with its seed (no database writes)."""
     sortition = _sortition()
-    pool = _pool_from_csv(draw.pool_csv, f"panel-{draw.panel_id}-pool.csv")
+    pool = _pool_from_csv(draw.pool_csv, f"panel-{draw.panel_id}-pool.csv", draw.households)
     quotas = _quotas_from_csv(draw.quotas_csv, f"panel-{draw.panel_id}-quotas.csv")
     if pool.sha256 != draw.pool_sha256 or quotas.sha256 != draw.quotas_sha256:
         raise Conflict(_("The frozen pool or quotas no longer match the published commitment."))
     try:
         result = sortition.draw(pool, quotas, draw.size, seed=draw.seed, method=draw.method,
-                                lottery_panels=draw.lottery_panels, alternates=draw.alternates, progress=progress)
+                                lottery_panels=draw.lottery_panels, alternates=draw.alternates, progress=progress,
+                                address_columns=_address_columns(draw.households))
     except sortition.SortitionError as error:
         raise _library_error(error) from error
     if result.pool_sha256 != draw.pool_sha256 or result.quotas_sha256 != draw.quotas_sha256:
@@ -978,7 +1017,7 @@ def people(actor: User | str, panel: Panel) -> dict[str, list[Respondent]]:
 def verify_draw(panel: Panel):
     """Re-check the stored result against the frozen pool and quotas with the library's verifier."""
     draw = require_drawn(panel)
-    pool = _pool_from_csv(draw.pool_csv, export_name(panel, "pool.csv"))
+    pool = _pool_from_csv(draw.pool_csv, export_name(panel, "pool.csv"), draw.households)
     quotas = _quotas_from_csv(draw.quotas_csv, export_name(panel, "quotas.csv"))
     return _sortition().verify(draw.result, pool, quotas)
 
@@ -1034,7 +1073,8 @@ def record_dropout(panel: Panel, respondent: Respondent, actor: User | str, reas
     # Whoever left earlier (declined, dropped) is not a candidate again: leave them out of the pool.
     gone = {str(r.number) for r in panel.respondents if r.status in ("declined", "dropped") and r is not respondent}
     rows = [row for row in csv.DictReader(io.StringIO(draw.pool_csv)) if row["id"] not in gone]
-    pool = _sortition().Pool.from_rows(rows, id_column="id", source=export_name(panel, "pool.csv"))
+    pool = _sortition().Pool.from_rows(rows, id_column="id", address_columns=_address_columns(draw.households),
+                                       source=export_name(panel, "pool.csv"))
     quotas = _quotas_from_csv(draw.quotas_csv, export_name(panel, "quotas.csv"))
     by_number = {str(r.number): r for r in panel.respondents}
     replacements: list[Respondent] = []

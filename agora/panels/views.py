@@ -264,7 +264,8 @@ def commit(panel_id: int):
     try:
         with unit_of_work():
             services.publish_commitment(current_user, panel, method=form.method.data,
-                                        lottery_panels=form.lottery_panels.data, alternates=form.alternates.data)
+                                        lottery_panels=form.lottery_panels.data, alternates=form.alternates.data,
+                                        households=bool(form.households.data))
     except InvalidInput as exc:
         form.form_errors.append(exc.message)
         return _draw_page(services.get_panel(panel_id, current_user), commit_form=form, problem=exc.details,

@@ -507,3 +507,37 @@ def test_jobs_left_running_by_a_dead_worker_become_failed_and_the_draw_can_be_re
     db.session.expire_all()
     assert db.session.get(jobs.Job, retried.id).status == "done"
     assert db.session.get(Panel, panel.id).status == "drawn"
+
+
+def test_household_rule_one_person_per_address(app, ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")
+    clerk = _clerk()
+    panel = _panel(clerk, size=10, names=("gender",))
+    # 40 households of two (same address, spelled differently), all women; 20 single men.
+    lines = ["gender,address,postal_code"]
+    for i in range(40):
+        lines += [f"female,{i} Main Street,3010", f"female,{i}  main street ,3010"]
+    lines += [f"male,{i} Side Lane,3000" for i in range(20)]
+    services.import_respondents(clerk, panel, "\n".join(lines) + "\n")
+    db.session.commit()
+    services.set_quotas(clerk, panel, [{"feature": "gender", "value": "female", "min": 5, "max": 5},
+                                       {"feature": "gender", "value": "male", "min": 5, "max": 5}])
+    assert services.check_feasibility(clerk, panel, households=True).feasible
+    draw = services.publish_commitment(clerk, panel, alternates=4, households=True)
+    db.session.commit()
+    assert draw.pool_csv.splitlines()[0] == "id,gender,household" and "Main" not in draw.pool_csv
+    with unit_of_work():
+        services.enter_seed(clerk, panel, "homes")
+    db.session.expire_all()
+    panel = db.session.get(Panel, panel.id)
+    assert panel.draw.result["address_columns"] == ["household"]
+    by_number = {str(r.number): r for r in panel.respondents}
+    addresses = [" ".join(by_number[n].address.lower().split()) for n in panel.draw.result["panel"]]
+    assert len(addresses) == len(set(addresses)) == 10
+    assert services.verify_draw(panel).ok
+    # A replacement never brings in the housemate of someone still on the panel.
+    leaving = next(r for r in panel.respondents if r.status == "selected" and r.features["gender"] == "female")
+    outcome = services.record_dropout(panel, leaving, clerk, "moved")
+    db.session.commit()
+    now = [" ".join(by_number[n].address.lower().split()) for n in services.current_panel_numbers(panel)]
+    assert len(now) == len(set(now)) == 10 and outcome.replacements

@@ -46,6 +46,7 @@ def upgrade():
     sa.Column('method', sa.String(length=20), nullable=False),
     sa.Column('lottery_panels', sa.Integer(), nullable=True),
     sa.Column('alternates', sa.Integer(), nullable=False),
+    sa.Column('households', sa.Boolean(), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('pool_csv', sa.Text(), nullable=False),
     sa.Column('pool_sha256', sa.String(length=64), nullable=False),
