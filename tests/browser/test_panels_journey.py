@@ -96,6 +96,7 @@ def test_clerk_draws_a_panel_in_public_and_anyone_can_verify_it(live_server, pag
     page.get_by_label("Alternates").fill("10")
     page.get_by_role("button", name="Publish the commitment").click()
     page.get_by_text("The commitment is published").wait_for()
+    assert_accessible(page, "draw page after the commitment")
     pool_sha = page.locator("#pool-sha256").inner_text()
     quotas_sha = page.locator("#quotas-sha256").inner_text()
     page.get_by_role("textbox", name="Seed").fill("5-3-6-1")

@@ -194,3 +194,23 @@ def test_drafts_are_hidden_from_everyone_but_clerks(app, client):
 @pytest.mark.parametrize("url", ["/panels/999", "/panels/999/result", "/panels/999/pool.csv"])
 def test_unknown_panels_are_404(client, url):
     assert client.get(url).status_code == 404
+
+
+def test_commit_form_with_the_household_rule(app, client):
+    with app.app_context():
+        clerk = make_user("clerk@example.org", roles=[Role.CLERK])
+        panel = services.create_panel(clerk, services.PanelData(title="Homes", size=4, features="gender: f, m"))
+        lines = ["gender,address,postal_code"] + [f"{'fm'[i % 2]},{i // 2} Lane,3010" for i in range(40)]
+        services.import_respondents(clerk, panel, "\n".join(lines) + "\n")
+        services.set_quotas(clerk, panel, [{"feature": "gender", "value": v, "min": 2, "max": 2} for v in "fm"])
+        db.session.commit()
+        panel_id = panel.id
+    _login(client, "clerk@example.org")
+    response = post_form(client, f"/panels/{panel_id}/commit", {"method": "leximin", "alternates": "2",
+                                                                "households": "y"})
+    assert response.status_code == 302
+    assert "at most one person per address" in client.get(f"/panels/{panel_id}").get_data(as_text=True)
+    header = client.get(f"/panels/{panel_id}/pool.csv").data.decode().splitlines()[0]
+    assert header == "id,gender,household"
+    bad = post_form(client, f"/panels/{panel_id}/commit", {"method": "leximin", "alternates": "2"})
+    assert bad.status_code == 409  # a second commitment is refused
