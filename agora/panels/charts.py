@@ -35,7 +35,7 @@ def composition_chart(rows: list[dict[str, Any]]) -> Markup:
     scale = PLOT_WIDTH / top
     for i, row in enumerate(rows):
         y = GAP + i * (ROW + GAP)
-        label = f"{row['feature']}: {row['value']}"
+        label = f"{row.get('label', row['feature'])}: {row['value']}"
         label = label if len(label) <= 32 else label[:31] + "…"
         met = row["min"] <= row["selected"] <= row["max"]
         parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{y + ROW - 7}" text-anchor="end" class="chart-label">'

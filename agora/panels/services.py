@@ -975,10 +975,12 @@ def composition(panel: Panel) -> list[dict[str, Any]]:
     pool_rows = list(csv.DictReader(io.StringIO(draw.pool_csv)))
     by_id = {row["id"]: row for row in pool_rows}
     current = current_panel_numbers(panel)
+    labels = {f["name"]: f.get("label") or f["name"] for f in panel.features}
     rows = []
     for quota in draw.result["quota_fulfilment"]:
         feature, value = quota["feature"], quota["value"]
-        rows.append({"feature": feature, "value": value, "min": int(quota["min"]), "max": int(quota["max"]),
+        rows.append({"feature": feature, "label": labels.get(feature, feature), "value": value,
+                     "min": int(quota["min"]), "max": int(quota["max"]),
                      "selected": int(quota["selected"]),
                      "pool": sum(1 for row in pool_rows if row.get(feature) == value),
                      "now": sum(1 for n in current if by_id.get(n, {}).get(feature) == value)})

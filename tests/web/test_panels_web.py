@@ -158,6 +158,10 @@ def test_public_result_page_downloads_and_privacy(app, client, monkeypatch):
                 f"/panels/{panel_id}/draw", "/panels/new"):
         response = client.get(url)
         assert response.status_code == 302 and "/account/login" in response.headers["Location"], url
+    for url in (f"/panels/{panel_id}/seed", f"/panels/{panel_id}/commit", f"/panels/{panel_id}/quotas",
+                f"/panels/{panel_id}/respondents/1/dropout", f"/panels/{panel_id}/draw/retry"):
+        response = post_form(client, url, {"seed": "1", "reason": "x"})
+        assert response.status_code == 302 and "/account/login" in response.headers["Location"], url
     # Residents and moderators: 403 on personal data and on every clerk action.
     for email in ("rita@example.org", "mo@example.org"):
         _login(client, email)
