@@ -53,6 +53,10 @@ class Proposal(ModeratedMixin, db.Model):
     retired_reason: Mapped[str | None] = mapped_column(String(20))
     retired_explanation: Mapped[str | None] = mapped_column(String(500))
     archived_at: Mapped[datetime | None]
+    # Optional: the adopted citizens' panel goal (agora.panelwork) this proposal responds to. Checked by
+    # the services, like commitment_goals.source_panel_goal_id: a foreign key would rebuild this table
+    # on SQLite (its full-text triggers and the rows that cascade from it).
+    panel_goal_id: Mapped[int | None] = mapped_column(index=True)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
     district: Mapped[District | None] = relationship(lazy="joined")
