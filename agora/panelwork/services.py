@@ -670,6 +670,11 @@ def linkable_goals() -> list[PanelGoal]:
                                    .order_by(Panel.title, PanelGoal.number)))
 
 
+def goal_choices() -> list[tuple[int, str]]:
+    """(id, label) of every adopted goal, for the selects of proposals and commitment goals."""
+    return [(goal.id, goal_label(goal)) for goal in linkable_goals()]
+
+
 def goal_label(goal: PanelGoal) -> str:
     return _("Goal %(n)d of %(panel)s: %(title)s", n=goal.number or 0, panel=goal.panel.title, title=goal.title)
 

@@ -24,6 +24,9 @@ class ProposalForm(FlaskForm):
                          description=_l("Markdown: **bold**, *italic*, lists and links. HTML is not allowed."),
                          render_kw={"rows": 12})
     district_id = SelectField(_l("Where"), coerce=str, validators=[Optional()])
+    panel_goal_id = SelectField(_l("Responds to a citizens' panel goal"), coerce=str, validators=[Optional()],
+                                choices=[SelectChoice("", _l("No panel goal"))],
+                                description=_l("Optional: an adopted panel goal this proposal helps reach."))
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=220)],
                        description=_l("Up to five, separated by commas, for example: mobility, trees."))
     attachments = MultipleFileField(
@@ -32,6 +35,11 @@ class ProposalForm(FlaskForm):
     preview = SubmitField(_l("Preview"))
     save_draft = SubmitField(_l("Save as draft"))
     publish = SubmitField(_l("Publish"))
+
+    def set_panel_goals(self, goals) -> None:
+        """``goals``: (id, label) pairs of adopted panel goals (agora.panelwork.services.goal_choices)."""
+        self.panel_goal_id.choices = [SelectChoice("", _l("No panel goal"))] + [
+            SelectChoice(str(goal_id), label) for goal_id, label in goals]
 
     def set_districts(self, districts) -> None:
         self.district_id.choices = [SelectChoice("", _l("The whole city"))] + [

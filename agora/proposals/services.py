@@ -22,6 +22,7 @@ from agora.db import db, is_postgresql, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from agora.moderation.services import ensure_can_post
 from agora.notifications import services as notifications
+from agora.panelwork import services as panelwork
 from agora.permissions import Permission, object_rule, require
 from agora.proposals.models import (
     RETIRE_REASONS,
@@ -85,11 +86,15 @@ def _clean_fields(title: str, summary: str, body: str, district_id: int | None) 
 
 
 def create_proposal(actor: User, *, title: str, summary: str, body: str, district_id: int | None = None,
-                    tags: str | Iterable[str] | None = None, publish: bool = False) -> Proposal:
-    """A verified, unblocked resident submits a proposal, as a draft or published at once."""
+                    tags: str | Iterable[str] | None = None, publish: bool = False,
+                    panel_goal_id: int | None = None) -> Proposal:
+    """A verified, unblocked resident submits a proposal, as a draft or published at once.
+
+    ``panel_goal_id``: optional adopted citizens' panel goal it responds to (InvalidInput otherwise).
+    """
     ensure_can_post(actor)
     fields = _clean_fields(title, summary, body, district_id)
-    proposal = Proposal(author_id=actor.id, **fields)
+    proposal = Proposal(author_id=actor.id, panel_goal_id=panelwork.check_linkable_goal(panel_goal_id), **fields)
     proposal.tag_rows = [ProposalTag(tag=t) for t in parse_tags(tags)]
     db.session.add(proposal)
     db.session.flush()
@@ -100,12 +105,14 @@ def create_proposal(actor: User, *, title: str, summary: str, body: str, distric
 
 
 def update_proposal(actor: User, proposal: Proposal, *, title: str, summary: str, body: str,
-                    district_id: int | None = None, tags: str | Iterable[str] | None = None) -> Proposal:
+                    district_id: int | None = None, tags: str | Iterable[str] | None = None,
+                    panel_goal_id: int | None = None) -> Proposal:
     """The author edits a draft or a published proposal that has no supports yet."""
     ensure_can_post(actor)
     require(actor, Permission.PROPOSAL_EDIT, proposal)
     for key, value in _clean_fields(title, summary, body, district_id).items():
         setattr(proposal, key, value)
+    proposal.panel_goal_id = panelwork.check_linkable_goal(panel_goal_id)
     new_tags = parse_tags(tags)
     # Keep the rows of tags that stay: replacing them all would insert before deleting.
     proposal.tag_rows = [row for row in proposal.tag_rows if row.tag in new_tags] + [

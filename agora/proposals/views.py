@@ -18,6 +18,7 @@ from agora.moderation.forms import FlagForm
 from agora.moderation.services import get_block
 from agora.moderation.web import form_error, posting_limits
 from agora.notifications import services as notifications
+from agora.panelwork.services import goal_choices as panel_goal_choices
 from agora.proposals import services
 from agora.proposals.forms import RETIRE_LABELS, ProposalForm, RetireForm
 from agora.proposals.models import ProposalStatus
@@ -88,6 +89,7 @@ def _preview(form):
 def new():
     form = ProposalForm()
     form.set_districts(services.list_districts())
+    form.set_panel_goals(panel_goal_choices())
     preview = None
     if form.validate_on_submit():
         if form.preview.data:
@@ -98,7 +100,8 @@ def new():
                     proposal = services.create_proposal(
                         current_user, title=form.title.data, summary=form.summary.data, body=form.body.data,
                         district_id=int(form.district_id.data) if form.district_id.data else None,
-                        tags=form.tags.data, publish=False)
+                        tags=form.tags.data, publish=False,
+                        panel_goal_id=int(form.panel_goal_id.data) if form.panel_goal_id.data else None)
                     services.add_attachments(current_user, proposal, _uploads(form))
                     if form.publish.data:
                         services.publish_proposal(current_user, proposal)
@@ -144,8 +147,10 @@ def edit(id: int):
     proposal = services.get_proposal(id, current_user)
     form = ProposalForm(obj=proposal if request.method == "GET" else None)
     form.set_districts(services.list_districts())
+    form.set_panel_goals(panel_goal_choices())
     if request.method == "GET":
         form.district_id.data = str(proposal.district_id or "")
+        form.panel_goal_id.data = str(proposal.panel_goal_id or "")
         form.tags.data = ", ".join(proposal.tags)
     preview = None
     if form.validate_on_submit():
@@ -157,7 +162,8 @@ def edit(id: int):
                     services.update_proposal(
                         current_user, proposal, title=form.title.data, summary=form.summary.data,
                         body=form.body.data, tags=form.tags.data,
-                        district_id=int(form.district_id.data) if form.district_id.data else None)
+                        district_id=int(form.district_id.data) if form.district_id.data else None,
+                        panel_goal_id=int(form.panel_goal_id.data) if form.panel_goal_id.data else None)
                     services.add_attachments(current_user, proposal, _uploads(form))
                     if form.publish.data and proposal.status == ProposalStatus.DRAFT:
                         services.publish_proposal(current_user, proposal)

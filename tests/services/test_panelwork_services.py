@@ -367,3 +367,55 @@ def test_adoption_rule_refuses_nonsense():
         services.adoption_outcome(-1, 0, 0, 3)
     with pytest.raises(ValueError, match="unknown majority"):
         services.adoption_outcome(1, 0, 0, 3, majority="unanimous")
+
+
+# --- links from proposals and civic commitments ---------------------------------------------------
+
+def _adopt(people, title="More safe bicycle routes to schools in Kessel-Lo"):
+    goal = _goal(people, title)
+    (vote,) = services.open_adoption_votes(people["fien"], people["panel"], [goal])
+    for name in ("ann", "bert"):
+        services.cast_ballot(people[name], vote, "for")
+    services.close_adoption_vote(people["fien"], vote)
+    db.session.commit()
+    return goal
+
+
+def test_proposals_and_commitment_goals_respond_to_adopted_goals_only(people):
+    from datetime import date
+
+    from agora.commitments import services as commitments
+    from agora.proposals import services as proposals
+
+    draft = _goal(people, "A green schoolyard in every primary school")
+    goal = _adopt(people)
+    resident = people["resident"]
+    body = "Separated bike lanes on the Diestsesteenweg, near the schools."
+    with pytest.raises(InvalidInput) as error:
+        proposals.create_proposal(resident, title="Bike lane", summary="A safe bike lane, please.", body=body,
+                                  panel_goal_id=draft.id)
+    assert error.value.field == "panel_goal_id"
+    with pytest.raises(InvalidInput):
+        proposals.create_proposal(resident, title="Bike lane", summary="A safe bike lane, please.", body=body,
+                                  panel_goal_id=9999)
+    linked = proposals.create_proposal(resident, title="Bike lane", summary="A safe bike lane, please.", body=body,
+                                       panel_goal_id=goal.id, publish=True)
+    proposals.create_proposal(resident, title="Draft lane", summary="Not yet published, hidden.", body=body,
+                              panel_goal_id=goal.id)
+    with pytest.raises(InvalidInput) as error:
+        commitments.create_goal(people["admin"], title="Bike to school", indicator_name="Share by bike", unit="%",
+                                baseline=30, target=50, deadline=date(2030, 6, 30), source_panel_goal_id=draft.id)
+    assert error.value.field == "source_panel_goal_id"
+    shared = commitments.create_goal(people["admin"], title="Bike to school", indicator_name="Share by bike",
+                                     unit="%", baseline=30, target=50, deadline=date(2030, 6, 30),
+                                     source_panel_goal_id=goal.id)
+    commitments.make_commitment(resident, shared, kind="pledge", title="I cycle with my children")
+    db.session.commit()
+    found = services.responses(goal)
+    assert [p.id for p in found.proposals] == [linked.id]  # the draft proposal is not public
+    assert [g.id for g in found.commitment_goals] == [shared.id] and found.commitments == 1
+    assert services.goal_choices() == [(goal.id, f"Goal 1 of Kessel-Lo panel: {goal.title}")]
+    # Editing the proposal can remove the link.
+    proposals.update_proposal(resident, linked, title="Bike lane", summary="A safe bike lane, please.", body=body)
+    db.session.commit()
+    assert linked.panel_goal_id is None and services.responses(goal).proposals == []

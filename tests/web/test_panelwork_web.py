@@ -242,3 +242,33 @@ def test_adopted_goals_summary_include_renders(app):
             html = render_template_string('{% include "panelwork/_adopted_goals_summary.html" %}', panel=panel)
         assert f'href="/panels/{a}/goals/1"' in html and "Shade trees on every square" in html
         assert "See the 1 adopted goal in full" in html
+
+
+def test_a_proposal_chooses_an_adopted_goal_and_both_pages_show_the_link(app, client):
+    with app.app_context():
+        a, _b = _setup()
+        panel = db.session.get(Panel, a)
+        ann, fien = _user("ann@example.org"), _user("fien@example.org")
+        draft = services.draft_goal(ann, panel, title="A green schoolyard everywhere", text="Shade and grass.")
+        goal = services.draft_goal(ann, panel, title="More safe bicycle routes to schools", text="Routes to schools.")
+        (vote,) = services.open_adoption_votes(fien, panel, [goal])
+        services.cast_ballot(ann, vote, "for")
+        services.cast_ballot(_user("bert@example.org"), vote, "for")
+        services.close_adoption_vote(fien, vote)
+        db.session.commit()
+        goal_id, draft_id = goal.id, draft.id
+    _login(client, "resident@example.org")
+    form = client.get("/proposals/new").get_data(as_text=True)
+    assert "Goal 1 of Kessel-Lo panel: More safe bicycle routes to schools" in form
+    assert "A green schoolyard everywhere" not in form  # drafts are not offered
+    data = {"title": "A bike lane on the Diestsesteenweg", "summary": "Separate cyclists from cars, please.",
+            "body": "Children would cycle to school here.", "district_id": "", "tags": "", "publish": "1"}
+    refused = post_form(client, "/proposals/new", {**data, "panel_goal_id": str(draft_id)})
+    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+    created = post_form(client, "/proposals/new", {**data, "panel_goal_id": str(goal_id)})
+    assert created.status_code == 302
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "Responds to" in page and f'href="/panels/{a}/goals/1"' in page and "goal 1 of Kessel-Lo panel" in page
+    public = client.get(f"/panels/{a}/goals/1").get_data(as_text=True)
+    assert "Responding to this goal: 1 proposal and 0 commitments." in public
+    assert "A bike lane on the Diestsesteenweg" in public
