@@ -65,6 +65,7 @@ def seed() -> bool:
     _seed_commitments()
     _seed_proposals()
     _seed_budgets()
+    _seed_panelwork()
     return True
 
 
@@ -264,6 +265,86 @@ def _seed_proposals() -> None:
     moderation.flag_content(noah, "comments", rude.id, reason="offensive")
 
 
+PANEL_GOALS = [
+    ("More safe bicycle routes to schools in Kessel-Lo", "mobility",
+     "Every school in Kessel-Lo can be reached by bike on a **separated** or traffic-calmed route, "
+     "so that children can cycle to school on their own from the age of ten."),
+    ("A green, shaded square at the heart of every neighbourhood", "green space",
+     "Each neighbourhood gets a square with trees, benches and water, where people meet in summer too."),
+    ("Less through traffic in residential streets", "mobility",
+     "Residential streets are for living: through traffic uses the main roads, and the streets around "
+     "schools are closed to cars at the start and end of the school day."),
+    ("Affordable homes for young families and older residents", "housing",
+     "New housing projects in Kessel-Lo include affordable homes, and older residents can move to a "
+     "smaller home without leaving their neighbourhood."),
+    ("A meeting place for all generations in every neighbourhood", "social cohesion",
+     "A room that neighbours can use for free: homework help, a repair café, a card game, a birthday."),
+]
+
+
+def _seed_panelwork() -> None:
+    """The demo panel at work: members, two sessions (one with minutes), adopted goals linked from a
+    proposal and the commitments goal, a goal under vote and a draft with an amendment waiting."""
+    from datetime import timedelta
+
+    from agora.commitments.models import Goal as CommitmentGoal
+    from agora.panels.models import Panel
+    from agora.panelwork import services as panelwork
+    from agora.proposals.models import Proposal
+
+    def user(email: str) -> User:
+        return db.session.scalar(select(User).where(User.email == email))
+
+    clerk = user("clerk@agora.example")
+    panel = db.session.scalar(select(Panel).order_by(Panel.id).limit(1))
+    if panel is None:  # the panels feature's own demo panel, when present, is used instead
+        panel = Panel(title="Citizens' panel Kessel-Lo (Vorm 3010)", size=25, status="working",
+                      description="Twenty-five residents of Kessel-Lo, drawn by lot, write goals for their district.")
+        db.session.add(panel)
+        db.session.flush()
+    members = [user("resident@agora.example"), user("neighbour@agora.example"),
+               *(user(f"voter{i}@agora.example") for i in range(10, 18))]
+    for member in members:
+        panelwork.add_member(clerk, panel, email=member.email)
+    panelwork.add_member(clerk, panel, email=clerk.email, role="facilitator")
+    now = utcnow()
+    first = panelwork.schedule_session(
+        clerk, panel, title="Session 1: getting to know Kessel-Lo", starts_at=now - timedelta(days=21),
+        place="Cultural centre Kessel-Lo, hall 2", agenda="1. Welcome and how the panel works\n"
+        "2. Walk through the district\n3. **What should change?** First ideas")
+    panelwork.publish_minutes(clerk, first, minutes="Twenty-three members came. After the walk we gathered "
+                              "**41 ideas** in five themes: mobility, green space, housing, meeting places and "
+                              "safety. Each member chose a theme to draft goals for the next session.",
+                              attendee_ids=[m.id for m in panelwork.list_members(panel)[:8]])
+    panelwork.schedule_session(clerk, panel, title="Session 3: adopting the last goals",
+                               starts_at=now + timedelta(days=9), place="Cultural centre Kessel-Lo, hall 2",
+                               agenda="1. Amendments still open\n2. Adoption votes\n3. Handing the goals to the city")
+    # Five goals drafted, voted and adopted: most members for, a few against or abstaining.
+    for i, (title, theme, text) in enumerate(PANEL_GOALS):
+        goal = panelwork.draft_goal(members[i % len(members)], panel, title=title, text=text, theme=theme)
+        (vote,) = panelwork.open_adoption_votes(clerk, panel, [goal])
+        for j, member in enumerate(members):
+            panelwork.cast_ballot(member, vote, "against" if (i + j) % 7 == 0 else "abstain" if j == 9 else "for")
+        panelwork.close_adoption_vote(clerk, vote)
+    adopted = panelwork.get_adopted_goal(panel, 1)
+    # The earlier demo content responds to goal 1 (set here: it was created before the panel's goals).
+    for proposal in db.session.scalars(select(Proposal).where(Proposal.title.like("A safe bike lane%"))):
+        proposal.panel_goal_id = adopted.id
+    for shared in db.session.scalars(select(CommitmentGoal).where(CommitmentGoal.title.like("Safe and active%"))):
+        shared.source_panel_goal_id = adopted.id
+    # Under vote now (Rita, the demo resident, has not voted yet), and a draft with an amendment waiting.
+    voting = panelwork.draft_goal(members[1], panel, title="Cleaner air around schools", theme="health",
+                                  text="No idling engines near school gates, and air quality measured at every school.")
+    (vote,) = panelwork.open_adoption_votes(clerk, panel, [voting])
+    for member in members[1:6]:
+        panelwork.cast_ballot(member, vote, "for")
+    draft = panelwork.draft_goal(members[0], panel, title="More public benches and drinking fountains",
+                                 theme="public space", text="A bench every 300 metres on the main walking routes.")
+    panelwork.propose_amendment(members[1], draft, reason="Older residents asked for shade too.",
+                                text="A bench every 300 metres on the main walking routes, in the shade where "
+                                     "possible, and a drinking fountain on every square.")
+
+
 def describe() -> str:
     rows = [f"  {email:<26} {DEMO_PASSWORD}   ({role.value if role else 'resident'}"
             f"{', verified' if document else ''})" for email, _n, role, document in ACCOUNTS]
@@ -271,4 +352,6 @@ def describe() -> str:
         "Demo logins (e-mail, password):", *rows,
         f"To try residency verification, log in as newcomer@agora.example and enter document "
         f"{TRY_DOCUMENT}, born {TRY_BIRTH.isoformat()}, postal code {TRY_POSTAL}.",
+        "resident@agora.example sits on the demo citizens' panel (My panels: /panels/my-work); "
+        "clerk@agora.example facilitates it.",
     ])
