@@ -59,10 +59,11 @@ DEFAULTS: dict[str, Any] = {
     "PROPOSALS_SUPPORT_THRESHOLD": "1%",  # a number of supports, or a share of verified residents ("1%")
     "PROPOSALS_ARCHIVE_MONTHS": 12,  # published proposals not successful by then are archived
     "PROPOSALS_HOT_DAYS": 7,  # "hot" sorts by supports received in this many days
-    "PROPOSALS_TAGS_CACHE_SECONDS": 60,
+    "PROPOSALS_TAGS_CACHE_SECONDS": 60,  # the tag filter menu is recomputed at most this often per process
+    "PROPOSALS_LISTING_CACHE_SECONDS": 5,  # listing results cached per process (see proposals/listing_cache.py)
     "PROPOSALS_MAX_ATTACHMENTS": 3,
     "PROPOSALS_MAX_IMAGE_BYTES": 1024 * 1024,  # PNG, JPEG, WebP
-    "PROPOSALS_MAX_PDF_BYTES": 3 * 1024 * 1024,  # the tag filter menu is recomputed at most this often per process
+    "PROPOSALS_MAX_PDF_BYTES": 3 * 1024 * 1024,
     "DEBATES_MIN_ACCOUNT_AGE_DAYS": 1,  # residents need an account this old to open a debate
     "MODERATION_FLAGS_TO_HIDE": 3,  # content is hidden pending review after this many flags
     "RATELIMIT_POSTING": "10 per minute;100 per hour",  # per IP address and per account

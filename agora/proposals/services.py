@@ -13,6 +13,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, joinedload
 
 from agora import audit, uploads
 from agora.accounts.models import User
@@ -351,6 +352,9 @@ def list_proposals(*, status: str = "active", district: str | None = None, tag: 
             func.coalesce(recent.c.n, 0).desc(), Proposal.support_count.desc(), Proposal.id.desc())
     else:
         stmt = stmt.order_by(Proposal.published_at.desc(), Proposal.id.desc())
+    # Listings show neither the body nor the author's roles and residency: do not load them.
+    stmt = stmt.options(defer(Proposal.body), joinedload(Proposal.author).lazyload(User.staff_roles),
+                        joinedload(Proposal.author).lazyload(User.residency))
     return db.paginate(stmt, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"],
                        error_out=False, count=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -12,14 +13,14 @@ from flask_wtf import FlaskForm
 
 from agora.comments.forms import CommentForm
 from agora.comments.services import get_thread
-from agora.db import unit_of_work
+from agora.db import db, unit_of_work
 from agora.errors import AgoraError, InvalidInput
 from agora.moderation.forms import FlagForm
 from agora.moderation.services import get_block
 from agora.moderation.web import form_error, posting_limits
 from agora.notifications import services as notifications
 from agora.panelwork.services import goal_choices as panel_goal_choices
-from agora.proposals import services
+from agora.proposals import listing_cache, services
 from agora.proposals.forms import RETIRE_LABELS, ProposalForm, RetireForm
 from agora.proposals.models import ProposalStatus
 from agora.text import render_markdown
@@ -56,9 +57,17 @@ def index():
         "q": args.get("q", "").strip()[:200], "district": args.get("district", ""), "tag": args.get("tag", ""),
         "status": status if status in services.STATUS_FILTERS else "active",
         "sort": sort if sort in services.SORTS else "newest"}.items() if v}
-    page = services.list_proposals(page=args.get("page", 1, type=int), **filters)
+    page_number = args.get("page", 1, type=int)
+
+    def render_results() -> str:
+        page = services.list_proposals(page=page_number, **filters)
+        return render_template("proposals/_results.html", page=page, filters=filters)
+
+    # One process may serve several databases (the test suite does): the engine is part of the key.
+    key = (str(db.engine.url), str(get_locale()), page_number, *sorted(filters.items()))
+    results = listing_cache.get_or_render(key, current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"], render_results)
     drafts = services.list_drafts(current_user) if current_user.is_authenticated else []
-    return render_template("proposals/index.html", page=page, filters=filters, drafts=drafts,
+    return render_template("proposals/index.html", results_html=results, filters=filters, drafts=drafts,
                            districts=services.list_districts(), tags=services.list_tags(),
                            threshold=services.support_threshold())
 
