@@ -272,3 +272,19 @@ def test_a_proposal_chooses_an_adopted_goal_and_both_pages_show_the_link(app, cl
     public = client.get(f"/panels/{a}/goals/1").get_data(as_text=True)
     assert "Responding to this goal: 1 proposal and 0 commitments." in public
     assert "A bike lane on the Diestsesteenweg" in public
+
+
+def test_public_goal_page_in_dutch(app, client):
+    with app.app_context():
+        a, _b = _setup()
+        panel = db.session.get(Panel, a)
+        ann, fien = _user("ann@example.org"), _user("fien@example.org")
+        goal = services.draft_goal(ann, panel, title="Meer veilige fietsroutes", text="Naar alle scholen.")
+        (vote,) = services.open_adoption_votes(fien, panel, [goal])
+        services.cast_ballot(ann, vote, "for")
+        services.close_adoption_vote(fien, vote)
+        db.session.commit()
+    page = client.get(f"/panels/{a}/goals/1", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "Doel 1: Meer veilige fietsroutes" in page
+    assert "Antwoorden op dit doel: 0 voorstellen en 0 engagementen." in page
+    assert "1 voor, 0 tegen, 0 onthoudingen, van 2 leden" in page
