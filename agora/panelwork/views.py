@@ -342,7 +342,10 @@ def propose_amendment(panel_id: int, goal_id: int):
     return _goal_page(panel, goal, amendment_form=form, status=400)
 
 
-@bp.post("/<int:panel_id>/work/goals/<int:goal_id>/amendments/<int:amendment_id>/<any(accept, reject):decision>")
+@bp.post("/<int:panel_id>/work/goals/<int:goal_id>/amendments/<int:amendment_id>/accept",
+         defaults={"decision": "accept"})
+@bp.post("/<int:panel_id>/work/goals/<int:goal_id>/amendments/<int:amendment_id>/reject",
+         defaults={"decision": "reject"})
 @login_required
 def decide_amendment(panel_id: int, goal_id: int, amendment_id: int, decision: str):
     panel = services.get_workspace(current_user, panel_id)

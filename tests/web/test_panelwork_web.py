@@ -187,7 +187,11 @@ def test_goal_amendment_vote_and_public_page_through_the_forms(app, client):
     assert post_form(client, f"{goal_url}/amendments/{amendment_id}/accept").status_code == 403
     post_form(client, "/account/logout")
     _login(client, "fien@example.org")
+    buttons = client.get(goal_url).get_data(as_text=True)
+    assert f"/amendments/{amendment_id}/accept" in buttons and f"/amendments/{amendment_id}/reject" in buttons
     assert post_form(client, f"{goal_url}/amendments/{amendment_id}/accept").status_code == 303
+    assert post_form(client, f"{goal_url}/amendments/{amendment_id}/reject").status_code == 303  # flashed
+    assert "already been decided" in client.get(goal_url).get_data(as_text=True)
     page = client.get(goal_url).get_data(as_text=True)
     assert "Accepted amendment" in page and "separated bike lane" in page
     assert post_form(client, f"/panels/{a}/work/votes/open", {"goal_ids": [str(goal_id)]}).status_code == 303
