@@ -28,6 +28,7 @@ from agora.proposals.models import (
     RETIRE_REASONS,
     Proposal,
     ProposalAttachment,
+    ProposalRevision,
     ProposalStatus,
     ProposalSupport,
     ProposalTag,
@@ -109,7 +110,13 @@ def update_proposal(actor: User, proposal: Proposal, *, title: str, summary: str
     """The author edits a draft or a published proposal that has no supports yet."""
     ensure_can_post(actor)
     require(actor, Permission.PROPOSAL_EDIT, proposal)
-    for key, value in _clean_fields(title, summary, body, district_id).items():
+    fields = _clean_fields(title, summary, body, district_id)
+    texts = ("title", "summary", "body")
+    if proposal.status != ProposalStatus.DRAFT and any(getattr(proposal, k) != fields[k] for k in texts):
+        # Once published, the earlier text stays readable in the proposal's history.
+        db.session.add(ProposalRevision(proposal_id=proposal.id, title=proposal.title, summary=proposal.summary,
+                                        body=proposal.body, written_at=proposal.updated_at or proposal.created_at))
+    for key, value in fields.items():
         setattr(proposal, key, value)
     new_tags = parse_tags(tags)
     # Keep the rows of tags that stay: replacing them all would insert before deleting.
@@ -427,6 +434,20 @@ def get_proposal(proposal_id: int, viewer: User | None = None) -> Proposal:
                                                      != proposal.author_id):
         raise NotFound(_("This proposal does not exist."))
     return proposal
+
+
+def count_revisions(proposal: Proposal) -> int:
+    return db.session.scalar(select(func.count()).select_from(ProposalRevision)
+                             .where(ProposalRevision.proposal_id == proposal.id))
+
+
+def proposal_history(proposal_id: int, viewer: User | None = None) -> tuple[Proposal, list[ProposalRevision]]:
+    """A published proposal and its earlier texts, oldest first. Hidden proposals have no public history."""
+    proposal = get_proposal(proposal_id, viewer)
+    if proposal.is_hidden:
+        raise NotFound(_("This proposal is hidden."))
+    return proposal, list(db.session.scalars(
+        select(ProposalRevision).where(ProposalRevision.proposal_id == proposal.id).order_by(ProposalRevision.id)))
 
 
 def has_supported(user: User | None, proposal: Proposal) -> bool:

@@ -125,6 +125,7 @@ def show(id: int):
         "proposals/show.html", proposal=proposal, thread=thread, threshold=services.support_threshold(),
         supported=services.has_supported(current_user, proposal), form=FlaskForm(), comment_form=CommentForm(),
         attachments=services.list_attachments(proposal), vote_options=vote_options, projects=projects,
+        revision_count=services.count_revisions(proposal),
         send_vote_form=send_vote_form, send_budget_form=send_budget_form,
         flag_form=FlagForm(), retire_labels=RETIRE_LABELS,
         following=notifications.is_following(current_user, "proposals", proposal.id),
@@ -189,6 +190,15 @@ def send_to_budget(id: int):
     else:
         flash(_("Choose a budget heading and give a whole, positive estimated cost."), "error")
     return redirect(url_for("proposals.show", id=proposal.id))
+
+
+@bp.route("/<int:id>/history")
+def history(id: int):
+    """Earlier texts of a published proposal (Markdown rendered and sanitised)."""
+    proposal, revisions = services.proposal_history(id, current_user if current_user.is_authenticated else None)
+    return render_template("main/history.html", item=proposal, revisions=revisions,
+                           current_at=proposal.updated_at or proposal.published_at or proposal.created_at,
+                           back=url_for("proposals.show", id=proposal.id))
 
 
 @bp.route("/attachments/<int:attachment_id>/<name>")
