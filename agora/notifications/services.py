@@ -10,7 +10,6 @@ the recipient's language, to confirmed addresses whose owners keep the setting o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-
 from urllib.parse import urljoin
 
 from flask import current_app, has_request_context, request, url_for

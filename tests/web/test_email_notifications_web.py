@@ -80,9 +80,13 @@ def test_no_mail_when_opted_out_unconfirmed_or_the_site_does_not_mail(ctx, app):
 def test_rolled_back_change_mails_nobody(ctx):
     rita = make_user("rita@example.org", verified=True)
     proposal = proposal_by(rita)
-    with pytest.raises(RuntimeError), unit_of_work():
+
+    def failing_change():
         notifications.notify_followers("proposals", proposal.id, "test", lambda: "Never sent", "/x")
         raise RuntimeError("the change fails after notifying")
+
+    with pytest.raises(RuntimeError), unit_of_work():
+        failing_change()
     assert mails("rita@example.org") == []
 
 
