@@ -482,12 +482,17 @@ def export_name(vote: Vote, suffix: str) -> str:
 
 
 def cvr_csv(vote: Vote) -> str:
-    """The anonymised cast-vote record: one line per ballot, by receipt; ``A=B`` for a shared rank."""
+    """The anonymised cast-vote record: one line per ballot, by receipt; ``A=B`` for a shared rank.
+
+    The first line, ``#candidates,...``, lists the options in ballot order, so ``python -m voting
+    rank`` reads the file as it is (see :mod:`voting.io`) and counts exactly as the app did.
+    """
     require_closed(vote)
     rows = _rankings(vote)
     width = max([len(r) for _receipt, r in rows] + [1])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["#candidates", *[o.label for o in vote.options]])
     writer.writerow(["receipt", *[f"rank{i}" for i in range(1, width + 1)]])
     for receipt, ranking in rows:
         cells = ["=".join(sorted(r, key=[o.label for o in vote.options].index)) if isinstance(r, frozenset)
@@ -524,10 +529,12 @@ def cvr_toi(vote: Vote) -> str:
     return "\n".join(lines) + "\n"
 
 
-def reproduce_command(vote: Vote) -> str:
-    """The exact command that recounts the published ``.toi`` file with the library."""
+def reproduce_command(vote: Vote, export: str = "cvr.toi") -> str:
+    """The exact command that recounts a published cast-vote record (``cvr.toi`` or ``cvr.csv``)."""
+    if export not in ("cvr.toi", "cvr.csv"):
+        raise ValueError(f"no command for the export {export!r}")
     options = library_options(vote)
-    parts = ["python", "-m", "voting", "rank", export_name(vote, "cvr.toi"), "--method", vote.method]
+    parts = ["python", "-m", "voting", "rank", export_name(vote, export), "--method", vote.method]
     if vote.method == "stv":
         parts += ["--seats", str(vote.seats), "--stv-rule", vote.stv_rule]
     if "overvote" in options:

@@ -237,6 +237,7 @@ def results(vote_id: int):
                 form.receipt.errors = [_("No ballot in this vote has this receipt code.")]
     return render_template("votes/results.html", vote=vote, result=result, charts=round_charts(result),
                            command=services.reproduce_command(vote), form=form, checked=checked,
+                           csv_command=services.reproduce_command(vote, "cvr.csv"),
                            causes=services.INACTIVE_CAUSES, steps=services.TIE_BREAK_STEPS,
                            turnout=services.turnout(vote))
 
@@ -265,6 +266,7 @@ def result_json(vote_id: int):
     with unit_of_work():
         result = services.get_results(vote)
     body = json.dumps({"vote": vote.id, "title": vote.title, "command": services.reproduce_command(vote),
-                       "result": result}, indent=2, ensure_ascii=False)
+                       "csv_command": services.reproduce_command(vote, "cvr.csv"), "result": result},
+                      indent=2, ensure_ascii=False)
     return _download(body, services.export_name(vote, "result.json"), "application/json")
 
