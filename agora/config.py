@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_USE_TLS": True,
     "MAIL_SENDER": "agora@localhost",
+    # Notifications by e-mail too (to confirmed addresses of people who keep the setting on):
+    # None = when MAIL_SERVER is set; True/False forces it (True without a server fills the outbox table).
+    "MAIL_NOTIFICATIONS": None,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",

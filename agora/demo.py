@@ -263,6 +263,30 @@ def _seed_proposals() -> None:
     rude = comments.add_comment(sam, "debates", debate.id, body="Only a fool would drive there anyway.",
                                 stance="neutral")
     moderation.flag_content(noah, "comments", rude.id, reason="offensive")
+    # An edit that leaves a visible history.
+    playgrounds = created[2]
+    proposals.update_proposal(rita, playgrounds, title=playgrounds.title, summary=playgrounds.summary,
+                              body=playgrounds.body + "\n\nEdit: two schools in Kessel-Lo already agreed.",
+                              district_id=playgrounds.district_id, tags=playgrounds.tags)
+    _send_successful_proposal(created[0])
+
+
+def _send_successful_proposal(proposal) -> None:
+    """The administrator puts the successful shade-trees proposal into an upcoming vote."""
+    from datetime import timedelta
+
+    from agora.proposals import services as proposals
+    from agora.proposals.models import ProposalStatus
+    from agora.votes import services as votes
+
+    if proposal.status != ProposalStatus.SUCCESSFUL:  # the threshold depends on the settings
+        return
+    admin = db.session.scalar(select(User).where(User.email == "admin@agora.example"))
+    now = utcnow()
+    proposals.create_vote_from_proposal(admin, proposal, votes.VoteRules(
+        title="Which summer project comes first?", options=["Drinking fountains in the parks"],
+        description="Two ideas from residents for next summer.", opens_at=now + timedelta(days=7),
+        closes_at=now + timedelta(days=21), lot_seed=721))
 
 
 PANEL_GOALS = [

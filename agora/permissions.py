@@ -54,6 +54,7 @@ class Permission(StrEnum):
     PROPOSAL_EDIT = "proposals:proposal:edit"
     PROPOSAL_RETIRE = "proposals:proposal:retire"
     PROPOSAL_ARCHIVE = "proposals:proposal:archive"
+    PROPOSAL_SEND = "proposals:proposal:send"  # a successful proposal to a vote or a budget: administrators
     DEBATE_EDIT = "debates:debate:edit"
     COMMENT_EDIT = "comments:comment:edit"
     CONTENT_FLAG = "moderation:content:flag"

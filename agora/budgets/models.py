@@ -73,7 +73,9 @@ class BudgetHeading(db.Model):
 class BudgetProject(db.Model):
     __tablename__ = "budget_projects"
     __table_args__ = (CheckConstraint("estimated_cost > 0", name="estimated_cost_positive"),
-                      CheckConstraint("price IS NULL OR price > 0", name="price_positive"))
+                      CheckConstraint("price IS NULL OR price > 0", name="price_positive"),
+                      # A successful proposal becomes a project of a given process at most once.
+                      UniqueConstraint("process_id", "proposal_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[int] = mapped_column(ForeignKey("budget_processes.id", ondelete="CASCADE"), index=True)
@@ -92,9 +94,12 @@ class BudgetProject(db.Model):
     valuated_at: Mapped[datetime | None]
     supports_count: Mapped[int] = mapped_column(default=0)
     on_ballot: Mapped[bool] = mapped_column(default=False)
+    # The successful proposal this project comes from, if any (see agora.proposals.services.send_to_budget).
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
 
     heading: Mapped[BudgetHeading] = relationship(lazy="joined")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    proposal: Mapped[Proposal | None] = relationship("Proposal")  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<BudgetProject {self.id} {self.title!r}>"

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from agora.proposals.models import RETIRE_REASONS
 
@@ -53,3 +53,27 @@ class RetireForm(FlaskForm):
                                 description=_l("Shown on the proposal, for example a link to the duplicate."),
                                 render_kw={"rows": 3})
     submit = SubmitField(_l("Retire the proposal"))
+
+
+class SendToVoteForm(FlaskForm):
+    """Administrators: a successful proposal becomes an option of a vote that has not opened yet."""
+
+    vote_id = SelectField(_l("Vote"), coerce=int, validators=[InputRequired()])
+    label = StringField(_l("Option on the ballot"), validators=[Optional(), Length(max=120)],
+                        description=_l("Leave empty to use the proposal's title."))
+    submit = SubmitField(_l("Add to this vote"))
+
+    def set_votes(self, votes) -> None:
+        self.vote_id.choices = [SelectChoice(v.id, v.title) for v in votes]
+
+
+class SendToBudgetForm(FlaskForm):
+    """Administrators: a successful proposal becomes a project of a budget that accepts projects."""
+
+    heading_id = SelectField(_l("Budget and heading"), coerce=int, validators=[InputRequired()])
+    estimated_cost = IntegerField(_l("Estimated cost"), validators=[InputRequired(), NumberRange(min=1)],
+                                  description=_l("In the budget's currency, whole units."))
+    submit = SubmitField(_l("Create the project"))
+
+    def set_headings(self, headings) -> None:
+        self.heading_id.choices = [SelectChoice(h.id, f"{h.process.title} · {h.name}") for h in headings]

@@ -125,3 +125,17 @@ class ProposalAttachment(db.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class ProposalRevision(db.Model):
+    """An earlier text of a published proposal, kept when its author edits it and shown as its history."""
+
+    __tablename__ = "proposal_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    summary: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime]  # when this text was written
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -49,11 +49,15 @@ class Vote(db.Model):
 
 class VoteOption(db.Model):
     __tablename__ = "vote_options"
-    __table_args__ = (UniqueConstraint("vote_id", "label"),)
+    # A successful proposal is an option of a given vote at most once.
+    __table_args__ = (UniqueConstraint("vote_id", "label"), UniqueConstraint("vote_id", "proposal_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     label: Mapped[str] = mapped_column(String(120))
+    # The successful proposal this option comes from, if any (see agora.proposals.services.send_to_vote).
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
 
     vote: Mapped[Vote] = relationship(back_populates="options")
+    proposal: Mapped[Proposal | None] = relationship("Proposal")  # noqa: F821

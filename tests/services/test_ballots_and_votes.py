@@ -189,8 +189,8 @@ def test_results_hidden_until_close_then_counted_and_reproducible(ctx, tmp_path)
     db.session.commit()
     assert result["n_ballots"] == 7 and len(result["rounds"]) >= 2
     csv_text = services.cvr_csv(vote)
-    assert csv_text.splitlines()[0] == "receipt,rank1,rank2"
-    assert sorted(receipts) == [line.split(",")[0] for line in csv_text.splitlines()[1:]]
+    assert csv_text.splitlines()[:2] == ["#candidates,Ladeuze,Fochplein,Martelaren", "receipt,rank1,rank2"]
+    assert sorted(receipts) == [line.split(",")[0] for line in csv_text.splitlines()[2:]]
     assert services.find_receipt(vote, receipts[2].lower()) == [["Fochplein"], ["Martelaren"]]
     toi = tmp_path / services.export_name(vote, "cvr.toi")
     toi.write_text(services.cvr_toi(vote))

@@ -1,7 +1,7 @@
 """panel workspace: sessions, goals, amendments, adoption votes; proposals link to panel goals
 
 Revision ID: 648779ba76fe
-Revises: 5b1f0c2d7a91
+Revises: 0d04bdb03df0
 Create Date: 2026-11-24 20:56:45.108084
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '648779ba76fe'
-down_revision = '5b1f0c2d7a91'
+down_revision = '0d04bdb03df0'
 branch_labels = None
 depends_on = None
 
