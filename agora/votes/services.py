@@ -70,7 +70,8 @@ TIE_BREAKS = {
     "lot": _l("The published lot"),
 }
 ROUND_TIE_BREAKS = ("previous_rounds,lot", "earliest_round,lot")
-ELIGIBILITY = {"all": _l("All verified residents"), "district": _l("Verified residents of one district")}
+ELIGIBILITY = {"all": _l("All verified residents"), "district": _l("Verified residents of one district"),
+               "panel": _l("The members of one citizens' panel")}
 INACTIVE_CAUSES = {
     "exhausted_choices": _l("No more choices"),
     "overvote": _l("Shared rank (overvote)"),
@@ -105,6 +106,7 @@ class VoteRules:
     lot_seed: int | None = None
     eligibility: str = "all"
     district_id: int | None = None
+    panel_id: int | None = None
 
 
 def default_method(seats: int) -> str:
@@ -192,6 +194,12 @@ def _clean_rules(rules: VoteRules) -> VoteRules:
 
         if district_id is None or db.session.get(District, district_id) is None:
             raise InvalidInput(_("Choose the district whose residents may vote."), field="district_id")
+    panel_id = rules.panel_id if rules.eligibility == "panel" else None
+    if rules.eligibility == "panel":
+        from agora.panels.models import Panel
+
+        if panel_id is None or db.session.get(Panel, panel_id) is None:
+            raise InvalidInput(_("Choose the panel whose members may vote."), field="panel_id")
     if rules.opens_at is None or rules.closes_at is None:
         raise InvalidInput(_("Give the opening and closing times."), field="opens_at")
     opens_at, closes_at = _aware(rules.opens_at), _aware(rules.closes_at)
@@ -202,12 +210,13 @@ def _clean_rules(rules: VoteRules) -> VoteRules:
     return VoteRules(title=title, options=options, opens_at=opens_at, closes_at=closes_at,
                      description=(rules.description or "").strip(), seats=seats, method=method,
                      stv_rule=rules.stv_rule, overvote_rule=rules.overvote_rule, skipped_rule=rules.skipped_rule,
-                     tie_break=tie_break, lot_seed=seed, eligibility=rules.eligibility, district_id=district_id)
+                     tie_break=tie_break, lot_seed=seed, eligibility=rules.eligibility, district_id=district_id,
+                     panel_id=panel_id)
 
 
 def _apply(vote: Vote, rules: VoteRules) -> None:
     for name in ("title", "description", "seats", "method", "stv_rule", "overvote_rule", "skipped_rule",
-                 "tie_break", "lot_seed", "eligibility", "district_id", "opens_at", "closes_at"):
+                 "tie_break", "lot_seed", "eligibility", "district_id", "panel_id", "opens_at", "closes_at"):
         setattr(vote, name, getattr(rules, name))
     current = [o.label for o in vote.options]
     if current != rules.options:
@@ -254,7 +263,7 @@ def rules_of(vote: Vote) -> VoteRules:
                      closes_at=vote.closes_at, description=vote.description, seats=vote.seats, method=vote.method,
                      stv_rule=vote.stv_rule, overvote_rule=vote.overvote_rule, skipped_rule=vote.skipped_rule,
                      tie_break=vote.tie_break, lot_seed=vote.lot_seed, eligibility=vote.eligibility,
-                     district_id=vote.district_id)
+                     district_id=vote.district_id, panel_id=vote.panel_id)
 
 
 def option_label(text: str) -> str:
@@ -329,8 +338,16 @@ def _rules_details(vote: Vote) -> dict[str, Any]:
     return {"title": vote.title, "options": [o.label for o in vote.options], "method": vote.method,
             "seats": vote.seats, "stv_rule": vote.stv_rule, "overvote_rule": vote.overvote_rule,
             "skipped_rule": vote.skipped_rule, "tie_break": vote.tie_break, "lot_seed": vote.lot_seed,
-            "eligibility": vote.eligibility, "district_id": vote.district_id,
+            "eligibility": vote.eligibility, "district_id": vote.district_id, "panel_id": vote.panel_id,
             "opens_at": _aware(vote.opens_at).isoformat(), "closes_at": _aware(vote.closes_at).isoformat()}
+
+
+def panels_with_members() -> list:
+    """Panels that have seated members, for the "panel members vote" choice."""
+    from agora.panels.models import Panel, PanelMember
+
+    seated = select(PanelMember.panel_id)
+    return list(db.session.scalars(select(Panel).where(Panel.id.in_(seated)).order_by(Panel.title)))
 
 
 def list_votes() -> list[Vote]:
@@ -354,6 +371,13 @@ def contest(vote: Vote) -> str:
 def _eligible(user: User, vote: Vote) -> bool:
     if not user.is_verified:
         return False  # administrators hold every permission, but vote only as verified residents
+    if vote.eligibility == "panel":
+        from agora.panels.models import PanelMember
+
+        # Seated members (not facilitators) who have not left the panel; still verified residents.
+        return db.session.scalar(select(PanelMember.id).where(
+            PanelMember.panel_id == vote.panel_id, PanelMember.user_id == user.id, PanelMember.role == "member",
+            PanelMember.left_at.is_(None))) is not None
     return vote.eligibility == "all" or (user.district is not None and user.district.id == vote.district_id)
 
 

@@ -57,7 +57,7 @@ def _form_rules(form: VoteForm) -> services.VoteRules:
         options=(form.options.data or "").splitlines(), seats=form.seats.data or 1,
         method=form.method.data or None, stv_rule=form.stv_rule.data, overvote_rule=form.overvote_rule.data,
         skipped_rule=form.skipped_rule.data, tie_break=form.tie_break.data or None, lot_seed=form.lot_seed.data,
-        eligibility=form.eligibility.data, district_id=form.district_id.data,
+        eligibility=form.eligibility.data, district_id=form.district_id.data, panel_id=form.panel_id.data,
         opens_at=utc(form.opens_at.data), closes_at=utc(form.closes_at.data))
 
 
@@ -65,6 +65,8 @@ def _vote_form(vote=None) -> VoteForm:
     form = VoteForm(obj=vote) if vote is not None and request.method == "GET" else VoteForm()
     form.district_id.choices = [SelectChoice("", _("— any district —"))] + [
         SelectChoice(str(d.id), d.name) for d in list_districts()]
+    form.panel_id.choices = [SelectChoice("", _("— no panel —"))] + [
+        SelectChoice(str(p.id), p.title) for p in services.panels_with_members()]
     if vote is not None and request.method == "GET":
         form.options.data = "\n".join(o.label for o in vote.options)
         form.opens_at.data = to_user_timezone(services._aware(vote.opens_at)).replace(tzinfo=None)
