@@ -26,7 +26,13 @@ class ProcessForm(FlaskForm):
                                 validators=[Optional(), NumberRange(min=0, max=200)])
     max_projects = IntegerField(_l("Maximum number of projects per ballot"),
                                 validators=[Optional(), NumberRange(min=1, max=200)],
-                                description=_l("Leave empty for no maximum (knapsack ballots)."))
+                                description=_l("Leave empty for no maximum (knapsack and cumulative ballots). For "
+                                               "a ranking ballot: the number of places to rank."))
+    total_points = IntegerField(_l("Points each voter distributes (cumulative ballots)"),
+                                validators=[Optional(), NumberRange(min=1, max=services.MAX_POINTS)])
+    max_points = IntegerField(_l("Most points one project may get (cumulative ballots)"),
+                              validators=[Optional(), NumberRange(min=1, max=services.MAX_POINTS)],
+                              description=_l("Leave empty to allow all the points on one project."))
     ballot_size = IntegerField(_l("Projects per heading on the ballot"), default=10,
                                validators=[InputRequired(), NumberRange(min=1, max=200)],
                                description=_l("The most supported feasible projects of each heading go to the ballot."))

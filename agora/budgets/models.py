@@ -34,7 +34,10 @@ class BudgetProcess(db.Model):
     rule: Mapped[str] = mapped_column(String(20), default="mes")
     ballot_type: Mapped[str] = mapped_column(String(20), default="knapsack")
     min_projects: Mapped[int] = mapped_column(default=0)
-    max_projects: Mapped[int | None]
+    max_projects: Mapped[int | None]  # ranking ballots: the number of places (rank up to N projects)
+    # Cumulative ballots: the points each voter distributes, and the most one project may get.
+    total_points: Mapped[int | None]
+    max_points: Mapped[int | None]
     ballot_size: Mapped[int] = mapped_column(default=10)  # the N most supported projects per heading
     currency: Mapped[str] = mapped_column(String(8), default="EUR")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -58,7 +59,12 @@ RULES = {
 BALLOT_TYPES = {
     "knapsack": _l("Approval within the heading's budget: pick projects until the money runs out"),
     "approval": _l("Approval of a minimum and maximum number of projects"),
+    "cumulative": _l("Cumulative points: distribute a number of points among the projects"),
+    "ranking": _l("Ranking: rank up to a number of projects, first choice first"),
 }
+# How each ballot type is stored in the .pb export and counted by voting.budget.
+VOTE_TYPES = {"knapsack": "approval", "approval": "approval", "cumulative": "cumulative", "ranking": "ordinal"}
+MAX_POINTS = 1000
 FEASIBILITY = {"pending": _l("Not reviewed yet"), "feasible": _l("Feasible"), "unfeasible": _l("Unfeasible")}
 RESULTS_PHASES = ("reviewing_ballots", "finished")
 MAX_AMOUNT = 10**12
@@ -92,6 +98,8 @@ class ProcessRules:
     min_projects: int = 0
     max_projects: int | None = None
     ballot_size: int = 10
+    total_points: int | None = None
+    max_points: int | None = None
     schedule: dict[str, date] = field(default_factory=dict)
     city_name: str = ""
 
@@ -124,6 +132,19 @@ def _clean_rules(rules: ProcessRules) -> ProcessRules:
                            field="max_projects")
     if rules.ballot_type == "approval" and max_projects is None:
         raise InvalidInput(_("An approval ballot needs a maximum number of projects."), field="max_projects")
+    if rules.ballot_type == "ranking" and max_projects is None:
+        raise InvalidInput(_("A ranking ballot needs a maximum number of projects: the number of places to rank."),
+                           field="max_projects")
+    total_points = max_points = None
+    if rules.ballot_type == "cumulative":
+        total_points = int(rules.total_points or 0)
+        if not 1 <= total_points <= MAX_POINTS:
+            raise InvalidInput(_("A cumulative ballot needs between 1 and %(n)d points to distribute.", n=MAX_POINTS),
+                               field="total_points")
+        max_points = int(rules.max_points) if rules.max_points else total_points
+        if not 1 <= max_points <= total_points:
+            raise InvalidInput(_("The most points one project may get must be between 1 and the points to "
+                                 "distribute (%(n)d).", n=total_points), field="max_points")
     if not 1 <= int(rules.ballot_size or 0) <= 200:
         raise InvalidInput(_("Between 1 and 200 projects per heading go to the ballot."), field="ballot_size")
     schedule = {p: d for p, d in (rules.schedule or {}).items() if d is not None}
@@ -135,13 +156,15 @@ def _clean_rules(rules: ProcessRules) -> ProcessRules:
     return ProcessRules(title=title, description=(rules.description or "").strip(), city_amount=int(rules.city_amount),
                         district_amounts=amounts, rule=rules.rule, ballot_type=rules.ballot_type,
                         min_projects=min_projects, max_projects=max_projects, ballot_size=int(rules.ballot_size),
+                        total_points=total_points, max_points=max_points,
                         schedule=schedule, city_name=(rules.city_name or "").strip())
 
 
 def _apply(process: BudgetProcess, rules: ProcessRules) -> None:
     from agora.census.models import District
 
-    for name in ("title", "description", "rule", "ballot_type", "min_projects", "max_projects", "ballot_size"):
+    for name in ("title", "description", "rule", "ballot_type", "min_projects", "max_projects", "ballot_size",
+                 "total_points", "max_points"):
         setattr(process, name, getattr(rules, name))
     process.schedule = {p: d.isoformat() for p, d in rules.schedule.items()}
     by_district = {h.district_id: h for h in process.headings}
@@ -197,6 +220,7 @@ def update_process(actor: User, process: BudgetProcess, rules: ProcessRules) -> 
 def _rules_details(process: BudgetProcess) -> dict[str, Any]:
     return {"title": process.title, "rule": process.rule, "ballot_type": process.ballot_type,
             "min_projects": process.min_projects, "max_projects": process.max_projects,
+            "total_points": process.total_points, "max_points": process.max_points,
             "ballot_size": process.ballot_size, "schedule": process.schedule,
             "headings": {h.name: h.amount for h in process.headings}}
 
@@ -410,49 +434,113 @@ def money(amount: int | None, process: BudgetProcess | None = None) -> str:
     return f"{amount:,}".replace(",", "\u202f") + f"\u00a0{unit}"
 
 
-def validate_ballot(heading: BudgetHeading, project_ids: list[int]) -> list[int]:
-    """Check a ballot against the announced ballot type; return the project ids in ballot order.
+Choice = list[int] | dict[int, int]
 
-    Raises InvalidInput with the reason: an unknown project, over the budget (and by how much),
-    too few or too many projects.
+
+def validate_ballot(heading: BudgetHeading, choice: Choice) -> dict[str, list[int]]:
+    """Check a ballot against the announced ballot type; return the content to store.
+
+    ``choice`` is, by ballot type: *knapsack* and *approval*, the chosen project ids; *cumulative*,
+    ``{project id: points}``; *ranking*, ``{project id: rank}`` (1 = first choice) or the ids in rank
+    order. The content is ``{"projects": [...]}`` (ballot order; rank order for a ranking) plus
+    ``"points"`` (same order) for a cumulative ballot; projects given 0 points or no rank are left out.
+
+    Raises InvalidInput with the reason: an unknown project, over the budget (and by how much), too
+    few or too many projects, too many points in all or for one project, a rank given twice or missing.
     """
     process = heading.process
     on_ballot = {p.id: p for p in list_projects(process, heading, ballot_only=True)}
-    chosen: list[int] = []
-    for pid in project_ids:
-        if pid not in on_ballot:
-            raise InvalidInput(_("This ballot names a project that is not on this heading's ballot."))
-        if pid not in chosen:
-            chosen.append(pid)
+    order = list(on_ballot)
+    kind = process.ballot_type
+    if kind == "ranking" and not isinstance(choice, dict):
+        choice = {pid: rank for rank, pid in enumerate(choice, start=1)}
+    if kind == "cumulative" and not isinstance(choice, dict):
+        raise InvalidInput(_("Give each project a number of points."))
+    if isinstance(choice, dict):
+        values = {}
+        for pid, value in choice.items():
+            if pid not in on_ballot:
+                raise InvalidInput(_("This ballot names a project that is not on this heading's ballot."))
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidInput(_("Give %(project)s a whole number, 0 or more.", project=on_ballot[pid].title))
+            if value:
+                values[pid] = value
+        chosen = list(values)
+    else:
+        values, chosen = {}, []
+        for pid in choice:
+            if pid not in on_ballot:
+                raise InvalidInput(_("This ballot names a project that is not on this heading's ballot."))
+            if pid not in chosen:
+                chosen.append(pid)
     if not chosen:
+        if kind == "cumulative":
+            raise InvalidInput(_("Give points to at least one project."))
+        if kind == "ranking":
+            raise InvalidInput(_("Rank at least one project."))
         raise InvalidInput(_("Choose at least one project."))
-    if process.ballot_type == "knapsack":
-        total = sum(on_ballot[pid].price or 0 for pid in chosen)
-        if total > heading.amount:
-            raise InvalidInput(_("Your choice costs %(total)s, which is %(over)s over this heading's budget of "
-                                 "%(budget)s. Remove a project and try again.", total=money(total, process),
-                                 over=money(total - heading.amount, process), budget=money(heading.amount, process)))
+    content: dict[str, list[int]]
+    if kind == "cumulative":
+        for pid in chosen:
+            if values[pid] > (process.max_points or 0):
+                raise InvalidInput(_("You gave %(points)d points to %(project)s; a project can get at most %(max)d.",
+                                     points=values[pid], project=on_ballot[pid].title, max=process.max_points or 0))
+        given = sum(values.values())
+        if given > (process.total_points or 0):
+            raise InvalidInput(_("You gave %(given)d points, %(over)d more than the %(total)d you have. Take some "
+                                 "away and try again.", given=given, over=given - (process.total_points or 0),
+                                 total=process.total_points or 0))
+        chosen.sort(key=order.index)
+        content = {"projects": chosen, "points": [values[pid] for pid in chosen]}
+    elif kind == "ranking":
+        by_rank: dict[int, list[int]] = {}
+        for pid in chosen:
+            by_rank.setdefault(values[pid], []).append(pid)
+        places = process.max_projects or len(order)
+        if len(chosen) > places:
+            raise InvalidInput(_("Rank at most %(n)d projects; you ranked %(k)d.", n=places, k=len(chosen)))
+        for rank in sorted(by_rank):
+            if rank > places:
+                raise InvalidInput(_("Ranks go from 1 to %(n)d; %(project)s has rank %(rank)d.", n=places,
+                                     project=on_ballot[by_rank[rank][0]].title, rank=rank))
+            if len(by_rank[rank]) > 1:
+                raise InvalidInput(_("Rank %(rank)d is given to more than one project (%(projects)s). Give each "
+                                     "rank once.", rank=rank,
+                                     projects=", ".join(on_ballot[pid].title for pid in by_rank[rank])))
+        missing = next((r for r in range(1, len(chosen) + 1) if r not in by_rank), None)
+        if missing is not None:
+            raise InvalidInput(_("Ranks must follow on from 1 without gaps: rank %(rank)d is missing.", rank=missing))
+        content = {"projects": [by_rank[r][0] for r in range(1, len(chosen) + 1)]}
+    else:
+        if kind == "knapsack":
+            total = sum(on_ballot[pid].price or 0 for pid in chosen)
+            if total > heading.amount:
+                raise InvalidInput(_("Your choice costs %(total)s, which is %(over)s over this heading's budget of "
+                                     "%(budget)s. Remove a project and try again.", total=money(total, process),
+                                     over=money(total - heading.amount, process),
+                                     budget=money(heading.amount, process)))
+        content = {"projects": sorted(chosen, key=order.index)}
     if process.min_projects and len(chosen) < process.min_projects:
         raise InvalidInput(_("Choose at least %(n)d projects; you chose %(k)d.", n=process.min_projects, k=len(chosen)))
     if process.max_projects and len(chosen) > process.max_projects:
         raise InvalidInput(_("Choose at most %(n)d projects; you chose %(k)d.", n=process.max_projects, k=len(chosen)))
-    order = list(on_ballot)
-    return sorted(chosen, key=order.index)
+    return content
 
 
-def cast_budget_ballot(actor: User, heading: BudgetHeading, project_ids: list[int],
+def cast_budget_ballot(actor: User, heading: BudgetHeading, choice: Choice,
                        change_key: str | None = None) -> CastReceipt:
     """Cast (or, with the change key, change) the actor's secret ballot in a heading while balloting.
 
-    One ballot per verified resident per heading, stored in the shared ballot box without any
-    link to the voter. The whole ballot is validated at once, so no submission (concurrent or
-    not) can exceed the heading's budget; a second concurrent first ballot raises Conflict.
+    ``choice`` as :func:`validate_ballot` takes it. One ballot per verified resident per heading,
+    stored in the shared ballot box without any link to the voter. The whole ballot is validated at
+    once, so no submission (concurrent or not) can exceed the heading's budget or points; a second
+    concurrent first ballot raises Conflict.
     Raises PermissionDenied (not this resident's heading), PhaseClosed, InvalidInput, Conflict.
     """
     require(actor, Permission.BUDGETS_BALLOT_CAST, heading)
     if heading.process.phase != "balloting":
         raise PhaseClosed(_("This budget is not open for voting."))
-    content = {"projects": validate_ballot(heading, project_ids)}
+    content = validate_ballot(heading, choice)
     if change_key:
         receipt = ballot_box.change_ballot(actor, contest(heading), change_key, content)
         return CastReceipt(receipt, None)
@@ -491,56 +579,82 @@ def require_results(process: BudgetProcess) -> None:
         raise PermissionDenied(_("Results and ballots stay hidden from everyone until balloting closes."))
 
 
-def _ballot_rows(heading: BudgetHeading) -> list[tuple[str, list[int]]]:
-    return [(b.receipt, list(b.content["projects"])) for b in ballot_box.list_ballots(contest(heading))]
+def _ballot_rows(heading: BudgetHeading) -> list[tuple[str, list[int], list[int] | None]]:
+    """``(receipt, project ids, points or None)`` per ballot, in receipt order."""
+    return [(b.receipt, list(b.content["projects"]), b.content.get("points"))
+            for b in ballot_box.list_ballots(contest(heading))]
+
+
+def vote_type(process: BudgetProcess) -> str:
+    return VOTE_TYPES[process.ballot_type]
 
 
 def election(heading: BudgetHeading) -> Any:
     """The heading's vote as a :class:`voting.budget.Election`: projects on the ballot (ids as text, official
-    prices), anonymised ballots numbered in receipt order, and META naming the announced rule."""
-    from voting.budget import make_election
+    prices), anonymised ballots numbered in receipt order, and META naming the announced rule and limits.
+
+    Knapsack and approval ballots are Pabulib ``approval`` ballots; cumulative ballots ``cumulative``
+    with their points (META ``max_sum_points``, ``max_points``); ranking ballots ``ordinal``, best first,
+    with META ``max_length`` the number of places, which makes ``voting.budget`` score them as Pabulib's
+    default Borda does: with N places a first choice scores N points, a second N - 1, ..., the last 1.
+    """
+    from voting.budget import Ballot, make_election
 
     process = heading.process
+    kind = vote_type(process)
     projects = list_projects(process, heading, ballot_only=True)
-    ballots = [{"projects": [str(p) for p in ids], "voter_id": str(i)}
-               for i, (_receipt, ids) in enumerate(_ballot_rows(heading), start=1)]
+    ballots = [Ballot(projects=tuple(str(p) for p in ids), points=tuple(points) if kind == "cumulative" else None,
+                      voter_id=str(i))
+               for i, (_receipt, ids, points) in enumerate(_ballot_rows(heading), start=1)]
     meta = {"description": f"{process.title} / {heading.name}", "country": "", "unit": heading.name,
             "instance": str(process.id), "currency": process.currency,
             "rule": "equalshares/add1" if process.rule == "mes" else "greedy",
             "date_begin": process.schedule.get("balloting", ""), "date_end": (process.closed_at.date().isoformat()
                                                                               if process.closed_at else "")}
-    if process.ballot_type == "approval" and process.max_projects:
+    if process.max_projects and process.ballot_type != "knapsack":
         meta["max_length"] = str(process.max_projects)
     if process.min_projects:
         meta["min_length"] = str(process.min_projects)
-    return make_election([{"id": str(p.id), "cost": p.price, "name": p.title} for p in projects],
-                         [_library_ballot(b) for b in ballots], heading.amount, meta=meta)
-
-
-def _library_ballot(row: dict[str, Any]) -> Any:
-    from voting.budget import Ballot
-
-    return Ballot(projects=tuple(row["projects"]), voter_id=row["voter_id"])
+    if kind == "cumulative":
+        meta["max_sum_points"] = str(process.total_points)
+        meta["max_points"] = str(process.max_points)
+    if kind == "ordinal":
+        meta["scoring_fn"] = "Borda"
+    return make_election([{"id": str(p.id), "cost": p.price, "name": p.title} for p in projects], ballots,
+                         heading.amount, vote_type=kind, meta=meta)
 
 
 def allocate(heading: BudgetHeading, elect: Any) -> dict[str, Any]:
-    """Run the announced rule on an election (from the database or read back from the ``.pb`` file)."""
+    """Run the announced rule on an election (from the database or read back from the ``.pb`` file).
+
+    MES uses cost utilities for approval ballots (a voter's utility is the project's cost), and the
+    points (cumulative) or Borda scores (ranking) as utilities otherwise, as ``voting.budget.rule_from_meta``
+    reads an exported file; greedy funds by votes, total points or total Borda score.
+    """
     from voting.budget import equal_shares, greedy
 
     if not elect.ballots or not elect.projects:  # nothing to fund; the library needs ballots and projects
         return {"rule": "equal_shares" if heading.process.rule == "mes" else "greedy", "selected": [],
                 "total_cost": 0, "budget": heading.amount, "leftover": heading.amount, "steps": []}
     if heading.process.rule == "mes":
-        return equal_shares(elect, completion="add1").to_dict()
+        utility = "cost" if elect.vote_type == "approval" else "cardinality"
+        return equal_shares(elect, completion="add1", utility=utility).to_dict()
     return greedy(elect).to_dict()
 
 
 def count_heading(heading: BudgetHeading) -> dict[str, Any]:
-    """The heading's allocation plus the number of votes of every project on the ballot."""
+    """The heading's allocation plus the number of votes of every project on the ballot (and, for points or
+    ranking ballots, its total points or Borda score)."""
     elect = election(heading)
     result = allocate(heading, elect)
     votes = Counter(p for b in elect.ballots for p in b.projects)
     result["project_votes"] = {p.id: votes.get(p.id, 0) for p in elect.projects}
+    if elect.vote_type != "approval":
+        scores: Counter = Counter()
+        for b in elect.ballots:
+            for pid, score in elect.ballot_scores(b):
+                scores[pid] += int(score)
+        result["project_scores"] = {p.id: scores.get(p.id, 0) for p in elect.projects}
     result["n_ballots"] = len(elect.ballots)
     return result
 
@@ -574,13 +688,16 @@ def results_csv(heading: BudgetHeading) -> str:
 
 
 def ballots_csv(heading: BudgetHeading) -> str:
-    """The published ballot list: receipt code and chosen projects, in receipt order (after closing)."""
+    """The published ballot list: receipt code and chosen projects (in rank order for a ranking; with the
+    points, same order, for a cumulative ballot), in receipt order (after closing)."""
     require_results(heading.process)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["receipt", "projects"])
-    for receipt, ids in _ballot_rows(heading):
-        writer.writerow([receipt, " ".join(str(i) for i in ids)])
+    cumulative = heading.process.ballot_type == "cumulative"
+    writer.writerow(["receipt", "projects"] + (["points"] if cumulative else []))
+    for receipt, ids, points in _ballot_rows(heading):
+        writer.writerow([receipt, " ".join(str(i) for i in ids)]
+                        + ([" ".join(str(x) for x in points or [])] if cumulative else []))
     return out.getvalue()
 
 
@@ -590,6 +707,21 @@ def find_receipt(heading: BudgetHeading, receipt: str) -> list[BudgetProject] | 
     if ballot is None:
         return None
     return [db.session.get(BudgetProject, pid) for pid in ballot.content["projects"]]
+
+
+def receipt_lines(heading: BudgetHeading, receipt: str) -> list[str] | None:
+    """The ballot with this receipt, for display: titles, with points or ranks by ballot type (after closing)."""
+    require_results(heading.process)
+    ballot = ballot_box.find_ballot(contest(heading), receipt)
+    if ballot is None:
+        return None
+    titles = [db.session.get(BudgetProject, pid).title for pid in ballot.content["projects"]]
+    if heading.process.ballot_type == "cumulative":
+        return [ngettext("%(project)s: %(num)d point", "%(project)s: %(num)d points", n, project=t)
+                for t, n in zip(titles, ballot.content["points"], strict=True)]
+    if heading.process.ballot_type == "ranking":
+        return [f"{rank}. {t}" for rank, t in enumerate(titles, start=1)]
+    return titles
 
 
 def _csv_safe(text: str) -> str:
@@ -618,6 +750,8 @@ def result_rows(heading: BudgetHeading) -> list[dict[str, Any]]:
     require_results(heading.process)
     result = heading.result or {}
     votes = result.get("project_votes", {})
+    scores = result.get("project_scores")  # points or Borda scores; None for approval ballots
+    cardinal = scores is not None
     selected = list(result.get("selected", []))
     steps = result.get("steps", [])
     mes = [s for s in steps if s.get("kind") == "MESStep"]
@@ -630,15 +764,26 @@ def result_rows(heading: BudgetHeading) -> list[dict[str, Any]]:
         step = next((i for i, s in enumerate(mes, start=1) if s["project"] == key), None)
         if step is not None:
             s = mes[step - 1]
-            why = _("Funded at step %(step)d: %(full)d supporters paid %(price)s each and %(partial)d paid all "
-                    "they had left (%(effective)s effective votes).", step=step, full=s["full_payers"],
-                    price=_fmt(s["price_per_voter"]), partial=s["partial_payers"],
-                    effective=_fmt(s["effective_votes"]))
+            if cardinal:
+                why = _("Funded at step %(step)d: its supporters paid %(price)s per point they gave it; %(full)d "
+                        "paid in full and %(partial)d paid all they had left.", step=step, full=s["full_payers"],
+                        price=_fmt(s["price_per_voter"]), partial=s["partial_payers"])
+            else:
+                why = _("Funded at step %(step)d: %(full)d supporters paid %(price)s each and %(partial)d paid all "
+                        "they had left (%(effective)s effective votes).", step=step, full=s["full_payers"],
+                        price=_fmt(s["price_per_voter"]), partial=s["partial_payers"],
+                        effective=_fmt(s["effective_votes"]))
         elif key in greedy_steps:
             g = greedy_steps[key]
-            if g["status"] == "selected":
+            if g["status"] == "selected" and cardinal:
+                why = _("Funded in order of points: it fitted in what was left (%(left)s left after it).",
+                        left=money(int(float(g["remaining"])), heading.process))
+            elif g["status"] == "selected":
                 why = _("Funded in order of votes: it fitted in what was left (%(left)s left after it).",
                         left=money(int(float(g["remaining"])), heading.process))
+            elif cardinal:
+                why = _("Not funded: with %(points)s points it came when only %(left)s were left, less than its "
+                        "cost.", points=g["score"], left=money(int(float(g["remaining"])), heading.process))
             else:
                 why = _("Not funded: with %(votes)s votes it came when only %(left)s were left, less than its "
                         "cost.", votes=g["score"], left=money(int(float(g["remaining"])), heading.process))
@@ -647,6 +792,9 @@ def result_rows(heading: BudgetHeading) -> list[dict[str, Any]]:
         elif key in last_candidates and not last_candidates[key]["affordable"]:
             why = _("Not funded: its supporters had only %(money)s left in total from their equal shares, less "
                     "than its cost.", money=_fmt(last_candidates[key]["money_behind"]))
+        elif key in last_candidates and cardinal:
+            why = _("Not funded: its supporters would have had to pay %(price)s per point, more than for the projects "
+                    "funded instead.", price=_fmt(last_candidates[key]["price_per_voter"]))
         elif key in last_candidates:
             why = _("Not funded: each supporter would have had to pay %(price)s, more than for the projects funded "
                     "instead.", price=_fmt(last_candidates[key]["price_per_voter"]))
@@ -655,6 +803,7 @@ def result_rows(heading: BudgetHeading) -> list[dict[str, Any]]:
         else:
             why = _("Not funded: its supporters' equal shares could not pay for it.")
         rows.append({"id": project.id, "title": project.title, "cost": project.price, "votes": votes.get(key, 0),
+                     "score": scores.get(key, 0) if cardinal else None,
                      "funded": funded, "why": why, "order": selected.index(key) if funded else None})
-    rows.sort(key=lambda r: (-r["votes"], r["id"]))
+    rows.sort(key=lambda r: (-(r["score"] if cardinal else r["votes"]), -r["votes"], r["id"]))
     return rows

@@ -87,6 +87,7 @@ def _save_process(form, process=None):
             city_amount=form.city_amount.data, district_amounts=amounts, rule=form.rule.data,
             ballot_type=form.ballot_type.data, min_projects=form.min_projects.data or 0,
             max_projects=form.max_projects.data, ballot_size=form.ballot_size.data,
+            total_points=form.total_points.data, max_points=form.max_points.data,
             schedule={p: getattr(form, f"date_{p}").data for p in PHASES})
         with unit_of_work():
             saved = services.create_process(current_user, rules) if process is None \
@@ -288,19 +289,17 @@ def ballot(heading_id: int):
     if process.phase != "balloting":
         raise PhaseClosed(_("This budget is not open for voting."))
     voted = services.has_voted(current_user, heading)
-    error, chosen = None, set()
+    projects = services.list_projects(process, heading, ballot_only=True)
+    error, given = None, {}
     if request.method == "POST":
-        raw = request.form.getlist("project")
-        chosen = {int(v) for v in raw if v.isdigit()}
         try:
-            if len(chosen) != len(raw):
-                raise InvalidInput(_("This ballot names a project that is not on this heading's ballot."))
+            choice, given = _read_ballot(process, projects)
             key = (request.form.get("change_key") or "").strip() if voted else None
             if voted and not key:
                 raise InvalidInput(_("You have already voted in this heading. To change your ballot, give the "
                                      "change key you received."))
             with unit_of_work():
-                receipt = services.cast_budget_ballot(current_user, heading, sorted(chosen), change_key=key)
+                receipt = services.cast_budget_ballot(current_user, heading, choice, change_key=key)
         except InvalidInput as exc:
             error = exc.message
         except Conflict as exc:
@@ -311,9 +310,41 @@ def ballot(heading_id: int):
                                                 receipt=receipt, changed=voted))
             response.headers["Cache-Control"] = "no-store"  # the receipt and key are shown once
             return response
-    return render_template("budgets/ballot.html", process=process, heading=heading, error=error, chosen=chosen,
-                           voted=voted, projects=services.list_projects(process, heading, ballot_only=True)), \
+    return render_template("budgets/ballot.html", process=process, heading=heading, error=error, given=given,
+                           voted=voted, projects=projects,
+                           places=range(1, (process.max_projects or len(projects)) + 1)), \
         400 if error else 200
+
+
+def _read_ballot(process, projects) -> tuple[services.Choice, dict[int, object]]:
+    """The choice as the service takes it, and what to show again in the form if it is refused.
+
+    Checkboxes ``project`` (knapsack, approval); a number ``points-<id>`` (cumulative) or a rank
+    ``rank-<id>`` (ranking) per project, empty meaning none."""
+    if process.ballot_type not in ("cumulative", "ranking"):
+        raw = request.form.getlist("project")
+        chosen = sorted({int(v) for v in raw if v.isdigit()})
+        if len(chosen) != len(set(raw)):
+            raise InvalidInput(_("This ballot names a project that is not on this heading's ballot."))
+        return chosen, dict.fromkeys(chosen, True)
+    prefix = "points" if process.ballot_type == "cumulative" else "rank"
+    values: dict[int, int] = {}
+    shown: dict[int, object] = {}
+    bad = None
+    for project in projects:
+        raw = (request.form.get(f"{prefix}-{project.id}") or "").strip()
+        shown[project.id] = raw
+        if not raw:
+            continue
+        if not raw.isdigit():
+            bad = bad or project
+            continue
+        values[project.id] = int(raw)
+    if bad is not None:
+        if prefix == "points":
+            raise InvalidInput(_("Give %(project)s's points as a whole number, 0 or more.", project=bad.title))
+        raise InvalidInput(_("Choose %(project)s's rank from the list.", project=bad.title))
+    return values, shown
 
 
 # --- results and exports ---------------------------------------------------------------------------
@@ -329,14 +360,17 @@ def results(process_id: int):
     sections = []
     for heading in headings:
         rows = services.result_rows(heading)
-        sections.append({"heading": heading, "rows": rows, "result": heading.result or {},
-                         "chart": votes_chart(f"chart-{heading.id}", rows),
+        cardinal = process.ballot_type in ("cumulative", "ranking")
+        chart = votes_chart(f"chart-{heading.id}", rows, key="score", title=_(
+            "Points per project; funded projects in green and marked “funded”")) if cardinal \
+            else votes_chart(f"chart-{heading.id}", rows)
+        sections.append({"heading": heading, "rows": rows, "result": heading.result or {}, "chart": chart,
                          "command": services.reproduce_command(heading)})
     form = ReceiptForm(request.args)
     checked, checked_heading = None, None
     if request.args.get("receipt") and form.validate():
         for heading in process.headings:
-            found = services.find_receipt(heading, form.receipt.data)
+            found = services.receipt_lines(heading, form.receipt.data)
             if found is not None:
                 checked, checked_heading = found, heading
                 break

@@ -348,3 +348,133 @@ def test_concurrent_ballots_of_one_voter_never_exceed_the_budget(app, changing):
         assert len(ballots) == 1 and db.session.scalar(sa.select(sa.func.count()).select_from(BallotCast)) == 1
         prices = dict(db.session.execute(sa.select(BudgetProject.id, BudgetProject.price)).all())
         assert sum(prices[p] for p in ballots[0].content["projects"]) <= 100_000
+
+
+@pytest.mark.parametrize(("over", "field"), [
+    ({"ballot_type": "cumulative"}, "total_points"),
+    ({"ballot_type": "cumulative", "total_points": 10, "max_points": 11}, "max_points"),
+    ({"ballot_type": "cumulative", "total_points": 5000}, "total_points"),
+    ({"ballot_type": "ranking"}, "max_projects"),
+])
+def test_points_and_ranking_rules_name_their_field(ctx, over, field):
+    with pytest.raises(InvalidInput) as error:
+        _process(**over)
+    assert error.value.field == field
+
+
+def test_cumulative_ballot_points_checked_and_locked(ctx):
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process = _process(admin, ballot_type="cumulative", total_points=10, max_points=6, district_amounts={})
+    assert (process.total_points, process.max_points) == (10, 6)
+    park, library, lights = _to_ballot(process, admin, [("Park", 60_000, None), ("Library", 50_000, None),
+                                                         ("Lights", 10_000, None)])
+    city = _heading(process)
+    rita = make_user("rita@example.org", verified=True)
+    with pytest.raises(InvalidInput, match="12 points, 2 more than the 10"):
+        services.cast_budget_ballot(rita, city, {park.id: 6, library.id: 6})
+    with pytest.raises(InvalidInput, match="7 points to Park; a project can get at most 6"):
+        services.cast_budget_ballot(rita, city, {park.id: 7})
+    with pytest.raises(InvalidInput, match="at least one project"):
+        services.cast_budget_ballot(rita, city, {park.id: 0})
+    with pytest.raises(InvalidInput, match="whole number"):
+        services.cast_budget_ballot(rita, city, {park.id: -1})
+    with pytest.raises(InvalidInput, match="not on this heading"):
+        services.cast_budget_ballot(rita, city, {9999: 1})
+    # Over the money is fine: points say how much each project matters, the count keeps to the budget.
+    receipt = services.cast_budget_ballot(rita, city, {lights.id: 4, park.id: 6, library.id: 0})
+    db.session.commit()
+    stored = db.session.scalar(sa.select(Ballot))
+    assert stored.content == {"projects": [park.id, lights.id], "points": [6, 4]}
+    with pytest.raises(InvalidInput, match="more than the 10"):  # a change is held to the same limits
+        services.cast_budget_ballot(rita, city, {park.id: 6, library.id: 5}, change_key=receipt.change_key)
+    with pytest.raises(PhaseClosed, match="locked"):
+        services.update_process(admin, process, services.ProcessRules(
+            title=process.title, city_amount=100_000, ballot_type="cumulative", total_points=20))
+    db.session.rollback()
+    assert process.total_points == 10
+
+
+def test_ranking_ballot_ranks_checked(ctx):
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process = _process(admin, ballot_type="ranking", max_projects=2, district_amounts={})
+    park, library, lights = _to_ballot(process, admin, [("Park", 60_000, None), ("Library", 50_000, None),
+                                                         ("Lights", 10_000, None)])
+    city = _heading(process)
+    rita = make_user("rita@example.org", verified=True)
+    with pytest.raises(InvalidInput, match=r"Rank 1 is given to more than one project \(Park, Library\)"):
+        services.cast_budget_ballot(rita, city, {park.id: 1, library.id: 1})
+    with pytest.raises(InvalidInput, match="rank 1 is missing"):
+        services.cast_budget_ballot(rita, city, {park.id: 2})
+    with pytest.raises(InvalidInput, match="Ranks go from 1 to 2; Lights has rank 3"):
+        services.cast_budget_ballot(rita, city, {park.id: 1, lights.id: 3})
+    with pytest.raises(InvalidInput, match="Rank at least one project"):
+        services.cast_budget_ballot(rita, city, {})
+    with pytest.raises(InvalidInput, match="Rank at most 2 projects; you ranked 3"):  # a list in rank order
+        services.cast_budget_ballot(rita, city, [lights.id, park.id, library.id])
+    services.cast_budget_ballot(rita, city, {lights.id: 1, park.id: 2})
+    db.session.commit()
+    assert db.session.scalar(sa.select(Ballot)).content == {"projects": [lights.id, park.id]}
+
+
+def _close_and_read_back(process, admin, city):
+    from voting.budget import allocate as library_allocate
+    from voting.budget import parse_pb, rule_from_meta
+
+    services.close_balloting(admin, process)
+    db.session.commit()
+    pb = services.export_pb(city)
+    read = parse_pb(pb)
+    rule, options = rule_from_meta(read)
+    assert library_allocate(read, rule, **options).to_dict()["selected"] == city.result["selected"]
+    return read
+
+
+@pytest.mark.parametrize("rule", ["mes", "greedy"])
+def test_cumulative_count_and_pb_export_read_back(ctx, rule):
+    """The hand-checked election of tests/unit/budget (points as utilities): v1 gives a 3 and c 1, v2 a 2
+    and b 2, v3 b 3 and c 1; costs 6, 7, 3, budget 12. MES + add1 and greedy by points fund a and c."""
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process = _process(admin, rule=rule, ballot_type="cumulative", total_points=4, max_points=3, city_amount=12,
+                       district_amounts={})
+    a, b, c = _to_ballot(process, admin, [("Aaa", 6, None), ("Bbb", 7, None), ("Ccc", 3, None)])
+    city = _heading(process)
+    receipts = [services.cast_budget_ballot(make_user(f"v{i}@example.org", verified=True), city, choice).receipt
+                for i, choice in enumerate([{a.id: 3, c.id: 1}, {a.id: 2, b.id: 2}, {b.id: 3, c.id: 1}])]
+    db.session.commit()
+    read = _close_and_read_back(process, admin, city)
+    assert read.vote_type == "cumulative" and read.meta["max_sum_points"] == "4" and read.meta["max_points"] == "3"
+    assert sorted(b_.points for b_ in read.ballots) == [(2, 2), (3, 1), (3, 1)]
+    assert set(city.result["selected"]) == {str(a.id), str(c.id)}
+    assert city.result["project_scores"] == {str(a.id): 5, str(b.id): 5, str(c.id): 2}
+    assert city.result["project_votes"] == {str(a.id): 2, str(b.id): 2, str(c.id): 2}
+    if rule == "mes":
+        assert city.result["options"]["utility"] == "cardinality"
+    listed = services.ballots_csv(city).splitlines()
+    assert listed[0] == "receipt,projects,points" and f"{a.id} {c.id},3 1" in "\n".join(listed)
+    assert services.receipt_lines(city, receipts[0]) == ["Aaa: 3 points", "Ccc: 1 point"]
+    rows = {r["title"]: r for r in services.result_rows(city)}
+    assert rows["Aaa"]["score"] == 5 and rows["Aaa"]["funded"] and not rows["Bbb"]["funded"]
+    assert "per point" in rows["Aaa"]["why"] if rule == "mes" else "order of points" in rows["Aaa"]["why"]
+
+
+@pytest.mark.parametrize("rule", ["mes", "greedy"])
+def test_ranking_count_as_borda_points_and_pb_export_read_back(ctx, rule):
+    """Two places: a first choice is worth 2 points, a second 1. v1 ranks a, b; v2 c, b; v3 b, a.
+    Borda: a 2 + 1 = 3, b 1 + 1 + 2 = 4, c 2. Costs a 4, b 6, c 4, budget 10: greedy funds b (4 points) then
+    a (3); c no longer fits."""
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process = _process(admin, rule=rule, ballot_type="ranking", max_projects=2, city_amount=10,
+                       district_amounts={})
+    a, b, c = _to_ballot(process, admin, [("Aaa", 4, None), ("Bbb", 6, None), ("Ccc", 4, None)])
+    city = _heading(process)
+    receipts = [services.cast_budget_ballot(make_user(f"v{i}@example.org", verified=True), city, choice).receipt
+                for i, choice in enumerate([[a.id, b.id], {c.id: 1, b.id: 2}, [b.id, a.id]])]
+    db.session.commit()
+    read = _close_and_read_back(process, admin, city)
+    assert read.vote_type == "ordinal" and read.meta["max_length"] == "2" and read.position_scores() == (2, 1)
+    assert sorted(b_.projects for b_ in read.ballots) == sorted([(str(a.id), str(b.id)), (str(c.id), str(b.id)),
+                                                                 (str(b.id), str(a.id))])
+    assert city.result["project_scores"] == {str(a.id): 3, str(b.id): 4, str(c.id): 2}
+    if rule == "greedy":
+        assert city.result["selected"] == [str(b.id), str(a.id)]
+    assert services.receipt_lines(city, receipts[1]) == ["1. Ccc", "2. Bbb"]

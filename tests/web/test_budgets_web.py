@@ -144,3 +144,72 @@ def test_only_administrators_manage(app, client):
     client = _login(client, "pbw-rita@example.org")
     assert client.get("/budgets/new").status_code == 403
     assert client.get("/budgets/99").status_code == 404
+
+
+def _points_or_ranking_budget(app, **rules) -> tuple[int, int, list[int]]:
+    """A budget in balloting with three priced projects on the city-wide ballot, set up through the services."""
+    from agora.budgets import services
+
+    with app.test_request_context():
+        admin = make_user("pbw2-admin@example.org", roles=[Role.ADMIN])
+        author = make_user("pbw2-author@example.org", verified=True)
+        clerk = make_user("pbw2-clerk@example.org", roles=[Role.CLERK])
+        process = services.create_process(admin, services.ProcessRules(title="Points and ranks", city_amount=1000,
+                                                                       **rules))
+        city = process.headings[0]
+        services.set_phase(admin, process, "accepting")
+        made = [services.submit_project(author, process, services.ProjectData(title=t, heading_id=city.id,
+                                                                              estimated_cost=c))
+                for t, c in (("Park", 600), ("Trees", 500), ("Lights", 300))]
+        services.set_phase(admin, process, "reviewing")
+        for p in made:
+            services.valuate_project(clerk, p, feasibility="feasible", price=p.estimated_cost)
+        services.set_phase(admin, process, "balloting")
+        db.session.commit()
+        return process.id, city.id, [p.id for p in made]
+
+
+def test_cumulative_ballot_plain_form(app, client):
+    _CLIENTS.clear()
+    process_id, city_id, (park, trees, lights) = _points_or_ranking_budget(
+        app, ballot_type="cumulative", total_points=10, max_points=6)
+    with app.app_context():
+        make_user("pbw2-rita@example.org", verified=True)
+    show = client.get(f"/budgets/{process_id}").get_data(as_text=True)
+    assert "10 points to distribute, at most 6 per project." in show
+    rita = _login(client, "pbw2-rita@example.org")
+    page = rita.get(f"/budgets/headings/{city_id}/ballot").get_data(as_text=True)
+    assert f'name="points-{park}"' in page and 'data-total-points="10"' in page and 'id="points-left"' in page
+    assert f'<label for="points-{park}">Park</label>' in page
+    over = post_form(rita, f"/budgets/headings/{city_id}/ballot", {f"points-{park}": "6", f"points-{trees}": "5"})
+    text = over.get_data(as_text=True)
+    assert over.status_code == 400 and "You gave 11 points, 1 more than the 10 you have" in text
+    assert f'id="points-{trees}" name="points-{trees}" value="5"' in text  # what was typed stays
+    bad = post_form(rita, f"/budgets/headings/{city_id}/ballot", {f"points-{park}": "two"})
+    assert bad.status_code == 400 and "Give Park&#39;s points as a whole number" in bad.get_data(as_text=True)
+    cast = post_form(rita, f"/budgets/headings/{city_id}/ballot",
+                     {f"points-{park}": "6", f"points-{lights}": "4", f"points-{trees}": ""})
+    assert cast.status_code == 200 and 'id="receipt-code"' in cast.get_data(as_text=True)
+
+
+def test_ranking_ballot_plain_form(app, client):
+    _CLIENTS.clear()
+    process_id, city_id, (park, trees, lights) = _points_or_ranking_budget(app, ballot_type="ranking",
+                                                                           max_projects=2)
+    with app.app_context():
+        make_user("pbw2-rita@example.org", verified=True)
+    rita = _login(client, "pbw2-rita@example.org")
+    page = rita.get(f"/budgets/headings/{city_id}/ballot").get_data(as_text=True)
+    assert f'<select id="rank-{park}" name="rank-{park}" data-rank>' in page and 'value="3"' not in page
+    twice = post_form(rita, f"/budgets/headings/{city_id}/ballot", {f"rank-{park}": "1", f"rank-{trees}": "1"})
+    assert twice.status_code == 400 and "Rank 1 is given to more than one project" in twice.get_data(as_text=True)
+    gap = post_form(rita, f"/budgets/headings/{city_id}/ballot", {f"rank-{trees}": "2"})
+    assert gap.status_code == 400 and "rank 1 is missing" in gap.get_data(as_text=True)
+    cast = post_form(rita, f"/budgets/headings/{city_id}/ballot", {f"rank-{lights}": "1", f"rank-{park}": "2"})
+    assert cast.status_code == 200
+    admin = _login(client, "pbw2-admin@example.org")
+    assert post_form(admin, f"/budgets/{process_id}/close").status_code == 302
+    results = admin.get(f"/budgets/{process_id}/results").get_data(as_text=True)
+    assert "Borda points" in results and "a first choice gets 2 points" in results
+    pb = admin.get(f"/budgets/headings/{city_id}/votes.pb").get_data(as_text=True)
+    assert "vote_type;ordinal" in pb and f"{lights},{park}" in pb
