@@ -79,3 +79,14 @@ class ReceiptForm(FlaskForm):
         csrf = False  # a read-only lookup by GET
 
     receipt = StringField(_l("Receipt code"), validators=[DataRequired(), Length(max=40)])
+
+
+class MilestoneForm(FlaskForm):
+    title = StringField(_l("Milestone"), validators=[DataRequired(), Length(min=3, max=200)],
+                        description=_l("For example: “Design approved” or “Works finished”."))
+    due_on = DateField(_l("Date (planned or reached)"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=_choices(services.MILESTONE_STATUSES), default="planned")
+    percent = IntegerField(_l("Progress (%)"), default=0, validators=[Optional(), NumberRange(min=0, max=100)],
+                           description=_l("0 to 100. A milestone marked done counts as 100%."))
+    description = TextAreaField(_l("What happened or what is planned"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Save the milestone"))

@@ -6,7 +6,7 @@ contest per heading (``budget-heading:<id>``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
@@ -113,3 +113,26 @@ class BudgetSupport(db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("budget_projects.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BudgetMilestone(db.Model):
+    """A step in carrying out a funded project, kept up to date by clerks after the vote."""
+
+    __tablename__ = "budget_milestones"
+    __table_args__ = (CheckConstraint("percent >= 0 AND percent <= 100", name="percent_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("budget_projects.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date | None]
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    percent: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[BudgetProject] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<BudgetMilestone {self.id} {self.title!r} {self.status} {self.percent}%>"

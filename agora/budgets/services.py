@@ -34,7 +34,14 @@ from sqlalchemy.exc import IntegrityError
 from agora import audit
 from agora.ballots import services as ballot_box
 from agora.ballots.services import CastReceipt
-from agora.budgets.models import PHASES, BudgetHeading, BudgetProcess, BudgetProject, BudgetSupport
+from agora.budgets.models import (
+    PHASES,
+    BudgetHeading,
+    BudgetMilestone,
+    BudgetProcess,
+    BudgetProject,
+    BudgetSupport,
+)
 from agora.db import db, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PhaseClosed
 from agora.permissions import Permission, object_rule, require
@@ -65,6 +72,12 @@ BALLOT_TYPES = {
 # How each ballot type is stored in the .pb export and counted by voting.budget.
 VOTE_TYPES = {"knapsack": "approval", "approval": "approval", "cumulative": "cumulative", "ranking": "ordinal"}
 MAX_POINTS = 1000
+MILESTONE_STATUSES = {"planned": _l("Planned"), "in_progress": _l("In progress"), "delayed": _l("Delayed"),
+                      "done": _l("Done")}
+# A funded project's execution, derived from its milestones (shown in this order on the process page).
+EXECUTION_STATUSES = {"delayed": _l("Delayed"), "in_progress": _l("In progress"), "not_started": _l("Not started"),
+                      "completed": _l("Completed")}
+FOLLOW_TYPE = "budget_projects"
 FEASIBILITY = {"pending": _l("Not reviewed yet"), "feasible": _l("Feasible"), "unfeasible": _l("Unfeasible")}
 RESULTS_PHASES = ("reviewing_ballots", "finished")
 MAX_AMOUNT = 10**12
@@ -341,6 +354,7 @@ def submit_project(actor: User, process: BudgetProcess, data: ProjectData) -> Bu
                             estimated_cost=int(data.estimated_cost), author_id=actor.id)
     db.session.add(project)
     db.session.flush()
+    follow_project(actor, project)  # the author hears of its milestones if it is funded
     return project
 
 
@@ -807,3 +821,183 @@ def result_rows(heading: BudgetHeading) -> list[dict[str, Any]]:
                      "funded": funded, "why": why, "order": selected.index(key) if funded else None})
     rows.sort(key=lambda r: (-(r["score"] if cardinal else r["votes"]), -r["votes"], r["id"]))
     return rows
+
+
+# --- execution tracking: milestones of funded projects ------------------------------------------
+
+def _link(endpoint: str, **values: Any) -> str:
+    """A site-relative link, also from the CLI (an app context without a request)."""
+    from flask import current_app, url_for
+
+    try:
+        return url_for(endpoint, **values)
+    except RuntimeError:
+        with current_app.test_request_context():
+            return url_for(endpoint, **values)
+
+
+def is_funded(project: BudgetProject) -> bool:
+    result = project.heading.result or {}
+    return str(project.id) in result.get("selected", [])
+
+
+def funded_projects(process: BudgetProcess) -> list[BudgetProject]:
+    """The funded projects of every heading, in heading order then order of funding."""
+    out = []
+    for heading in process.headings:
+        selected = (heading.result or {}).get("selected", [])
+        by_id = {str(p.id): p for p in list_projects(process, heading, ballot_only=True)}
+        out += [by_id[pid] for pid in selected if pid in by_id]
+    return out
+
+
+@dataclass
+class MilestoneData:
+    title: str
+    status: str = "planned"
+    percent: int | None = 0
+    due_on: date | None = None
+    description: str = ""
+
+
+def _clean_milestone(data: MilestoneData) -> MilestoneData:
+    title = " ".join((data.title or "").split())
+    if not 3 <= len(title) <= 200:
+        raise InvalidInput(_("The title needs 3 to 200 characters."), field="title")
+    if data.status not in MILESTONE_STATUSES:
+        raise InvalidInput(_("Choose the status from the list."), field="status")
+    percent = 100 if data.status == "done" else data.percent
+    if percent is None or isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
+        raise InvalidInput(_("The progress is a whole percentage from 0 to 100."), field="percent")
+    if percent == 100 and data.status != "done":
+        raise InvalidInput(_("A milestone at %(n)d%% is done: choose the status Done, or a lower percentage.",
+                             n=100), field="percent")
+    description = (data.description or "").strip()
+    if len(description) > 5000:
+        raise InvalidInput(_("The description is at most 5000 characters."), field="description")
+    return MilestoneData(title=title, status=data.status, percent=percent, due_on=data.due_on,
+                         description=description)
+
+
+def _check_execution(actor: User, project: BudgetProject) -> None:
+    require(actor, Permission.BUDGETS_MILESTONE_MANAGE)
+    if project.heading.process.phase != "finished":
+        raise PhaseClosed(_("Milestones are recorded once the budget is finished."))
+    if not is_funded(project):
+        raise InvalidInput(_("Only funded projects have milestones."))
+
+
+def _milestone_details(m: BudgetMilestone) -> dict[str, Any]:
+    return {"title": m.title, "status": m.status, "percent": m.percent,
+            "due_on": m.due_on.isoformat() if m.due_on else None}
+
+
+def add_milestone(actor: User, project: BudgetProject, data: MilestoneData) -> BudgetMilestone:
+    """Add a milestone to a funded project of a finished budget. Clerks and administrators; audited; the
+    project's followers are notified. Raises PermissionDenied, PhaseClosed, InvalidInput (naming the field)."""
+    _check_execution(actor, project)
+    clean = _clean_milestone(data)
+    milestone = BudgetMilestone(project_id=project.id, title=clean.title, status=clean.status,
+                                percent=clean.percent, due_on=clean.due_on, description=clean.description,
+                                created_by_id=actor.id)
+    db.session.add(milestone)
+    db.session.flush()
+    audit.record(actor, "budget.milestone.add", project, details={"milestone": milestone.id,
+                                                                   **_milestone_details(milestone)})
+    _notify_progress(actor, project, milestone, new=True)
+    return milestone
+
+
+def update_milestone(actor: User, milestone: BudgetMilestone, data: MilestoneData) -> BudgetMilestone:
+    """Change a milestone (status, progress, date, text). Clerks and administrators; audited with the values
+    before and after; followers notified. Raises PermissionDenied, PhaseClosed, InvalidInput."""
+    project = milestone.project
+    _check_execution(actor, project)
+    clean = _clean_milestone(data)
+    before = _milestone_details(milestone)
+    milestone.title, milestone.status, milestone.percent = clean.title, clean.status, clean.percent
+    milestone.due_on, milestone.description, milestone.updated_at = clean.due_on, clean.description, utcnow()
+    db.session.flush()
+    audit.record(actor, "budget.milestone.update", project,
+                 details={"milestone": milestone.id, "before": before, "after": _milestone_details(milestone)})
+    _notify_progress(actor, project, milestone, new=False)
+    return milestone
+
+
+def _notify_progress(actor: User, project: BudgetProject, milestone: BudgetMilestone, *, new: bool) -> None:
+    from agora.notifications import services as notifications
+
+    percent = execution(project)["percent"]
+    title, name = milestone.title, project.title
+
+    def message() -> str:
+        status = str(MILESTONE_STATUSES[milestone.status])
+        if new:
+            return _("New milestone for “%(project)s”: %(title)s (%(status)s). The project is %(percent)d%% done.",
+                     project=name, title=title, status=status, percent=percent)
+        return _("Milestone updated for “%(project)s”: %(title)s (%(status)s). The project is %(percent)d%% done.",
+                 project=name, title=title, status=status, percent=percent)
+
+    notifications.notify_followers(FOLLOW_TYPE, project.id, "budget.milestone", message,
+                                   _link("budgets.project", project_id=project.id), exclude=actor)
+
+
+def get_milestone(milestone_id: int) -> BudgetMilestone:
+    milestone = db.session.get(BudgetMilestone, milestone_id)
+    if milestone is None:
+        raise NotFound(_("There is no such milestone."))
+    return milestone
+
+
+def list_milestones(project: BudgetProject) -> list[BudgetMilestone]:
+    """The project's milestones as a timeline: by date (undated last), then in the order they were added."""
+    rows = db.session.scalars(select(BudgetMilestone).where(BudgetMilestone.project_id == project.id)
+                              .order_by(BudgetMilestone.id)).all()
+    return sorted(rows, key=lambda m: (m.due_on is None, m.due_on or date.min, m.id))
+
+
+def execution(project: BudgetProject, milestones: list[BudgetMilestone] | None = None) -> dict[str, Any]:
+    """A funded project's progress: the mean of its milestones' percentages, and a status: *completed*
+    when every milestone is done, *delayed* when one is delayed, *in progress* once any work is recorded,
+    else *not started* (also with no milestone yet)."""
+    milestones = list_milestones(project) if milestones is None else milestones
+    if not milestones:
+        return {"percent": 0, "status": "not_started", "milestones": []}
+    percent = round(sum(m.percent for m in milestones) / len(milestones))
+    if all(m.status == "done" for m in milestones):
+        status = "completed"
+    elif any(m.status == "delayed" for m in milestones):
+        status = "delayed"
+    elif any(m.status in ("in_progress", "done") or m.percent > 0 for m in milestones):
+        status = "in_progress"
+    else:
+        status = "not_started"
+    return {"percent": percent, "status": status, "milestones": milestones}
+
+
+def execution_overview(process: BudgetProcess) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The funded projects grouped by execution status (delayed, in progress, not started, completed),
+    each with its heading and progress; only once results are published."""
+    require_results(process)
+    groups: dict[str, list[dict[str, Any]]] = {key: [] for key in EXECUTION_STATUSES}
+    for project in funded_projects(process):
+        state = execution(project)
+        groups[state["status"]].append({"project": project, **state})
+    return [(key, rows) for key, rows in groups.items() if rows]
+
+
+def follow_project(user: User, project: BudgetProject, *, stop: bool = False) -> bool:
+    """Follow (or stop following) a project to be told of its news, e.g. milestones. Any logged-in user."""
+    from agora.notifications import services as notifications
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionDenied(_("Log in to follow."))
+    if stop:
+        return notifications.unfollow(user, FOLLOW_TYPE, project.id)
+    return notifications.follow(user, FOLLOW_TYPE, project.id)
+
+
+def is_following(user: User | None, project: BudgetProject) -> bool:
+    from agora.notifications import services as notifications
+
+    return bool(user) and notifications.is_following(user, FOLLOW_TYPE, project.id)

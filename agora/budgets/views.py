@@ -9,7 +9,15 @@ from wtforms.fields.choices import SelectChoice
 
 from agora.budgets import services
 from agora.budgets.charts import votes_chart
-from agora.budgets.forms import ActionForm, PhaseForm, ProcessForm, ProjectForm, ReceiptForm, ValuationForm
+from agora.budgets.forms import (
+    ActionForm,
+    MilestoneForm,
+    PhaseForm,
+    ProcessForm,
+    ProjectForm,
+    ReceiptForm,
+    ValuationForm,
+)
 from agora.budgets.models import PHASES
 from agora.census.services import list_districts
 from agora.db import unit_of_work
@@ -28,7 +36,8 @@ def _post_limit():
 @bp.context_processor
 def _budget_labels():
     return {"phase_labels": services.PHASE_LABELS, "rules": services.RULES, "ballot_types": services.BALLOT_TYPES,
-            "feasibility_labels": services.FEASIBILITY, "money": services.money, "phases": PHASES}
+            "feasibility_labels": services.FEASIBILITY, "money": services.money, "phases": PHASES,
+            "milestone_labels": services.MILESTONE_STATUSES, "execution_labels": services.EXECUTION_STATUSES}
 
 
 def _field_error(form, error: AgoraError) -> None:
@@ -219,18 +228,30 @@ def new_project(process_id: int):
         400 if request.method == "POST" else 200
 
 
-@bp.get("/projects/<int:project_id>")
-def project(project_id: int):
-    """One project: description, cost, valuation, supports; the valuation form for valuators."""
-    item = services.get_project(project_id)
+def _project_page(item, *, form=None, milestone_form=None, status=200):
     process = item.heading.process
-    form = ValuationForm(obj=item) if request.method == "GET" else ValuationForm()
-    form.explanation.data = form.explanation.data or item.feasibility_explanation
+    if form is None:
+        form = ValuationForm(obj=item)
+        form.explanation.data = form.explanation.data or item.feasibility_explanation
+    funded = services.results_published(process) and services.is_funded(item)
+    tracking = funded and process.phase == "finished"
+    manage_milestones = tracking and can(current_user, Permission.BUDGETS_MILESTONE_MANAGE)
+    if manage_milestones and milestone_form is None:
+        milestone_form = MilestoneForm(formdata=None)
     return render_template("budgets/project.html", project=item, process=process,
                            description=render_markdown(item.description), form=form, action_form=ActionForm(),
                            supported=item.id in services.supported_ids(current_user, process),
                            may_support=item.heading in services.headings_for(current_user, process),
-                           valuator=can(current_user, Permission.BUDGETS_PROJECT_VALUATE))
+                           valuator=can(current_user, Permission.BUDGETS_PROJECT_VALUATE), funded=funded,
+                           execution=services.execution(item) if funded else None,
+                           milestone_form=milestone_form if manage_milestones else None,
+                           following=services.is_following(current_user, item)), status
+
+
+@bp.get("/projects/<int:project_id>")
+def project(project_id: int):
+    """One project: description, cost, valuation, supports; once funded, its progress and milestones."""
+    return _project_page(services.get_project(project_id))
 
 
 @bp.post("/projects/<int:project_id>/valuate")
@@ -250,10 +271,75 @@ def valuate(project_id: int):
         else:
             flash(_("The valuation is saved."), "success")
             return redirect(url_for("budgets.project", project_id=project_id))
-    process = item.heading.process
-    return render_template("budgets/project.html", project=item, process=process,
-                           description=render_markdown(item.description), form=form, action_form=ActionForm(),
-                           supported=False, may_support=False, valuator=True), 400
+    return _project_page(item, form=form, status=400)
+
+
+@bp.post("/projects/<int:project_id>/follow")
+@login_required
+def follow(project_id: int):
+    """Follow a project (or stop) to be notified of its milestones."""
+    item = services.get_project(project_id)
+    if ActionForm().validate_on_submit():
+        stop = bool(request.form.get("stop"))
+        with unit_of_work():
+            services.follow_project(current_user, item, stop=stop)
+        flash(_("You no longer follow this project.") if stop
+              else _("You follow this project: you will be notified of its milestones."), "success")
+    return redirect(url_for("budgets.project", project_id=project_id))
+
+
+def _milestone_data(form) -> services.MilestoneData:
+    return services.MilestoneData(title=form.title.data or "", status=form.status.data,
+                                  percent=form.percent.data if form.percent.data is not None else 0,
+                                  due_on=form.due_on.data, description=form.description.data or "")
+
+
+@bp.post("/projects/<int:project_id>/milestones")
+@login_required
+def add_milestone(project_id: int):
+    """Clerks add a milestone to a funded project of a finished budget."""
+    item = services.get_project(project_id)
+    require(current_user, Permission.BUDGETS_MILESTONE_MANAGE)
+    form = MilestoneForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.add_milestone(current_user, item, _milestone_data(form))
+        except InvalidInput as error:
+            _field_error(form, error)
+        else:
+            flash(_("The milestone is saved; the project's followers are notified."), "success")
+            return redirect(url_for("budgets.project", project_id=project_id, _anchor="milestones"))
+    return _project_page(item, milestone_form=form, status=400)
+
+
+@bp.route("/milestones/<int:milestone_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_milestone(milestone_id: int):
+    """Clerks update a milestone: status, progress, date, text."""
+    milestone = services.get_milestone(milestone_id)
+    require(current_user, Permission.BUDGETS_MILESTONE_MANAGE)
+    form = MilestoneForm(obj=milestone)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.update_milestone(current_user, milestone, _milestone_data(form))
+                project_id = milestone.project_id
+        except InvalidInput as error:
+            _field_error(form, error)
+        else:
+            flash(_("The milestone is saved; the project's followers are notified."), "success")
+            return redirect(url_for("budgets.project", project_id=project_id, _anchor="milestones"))
+    return render_template("budgets/milestone_form.html", form=form, milestone=milestone,
+                           project=milestone.project), 400 if request.method == "POST" else 200
+
+
+@bp.get("/<int:process_id>/execution")
+def execution(process_id: int):
+    """The funded projects of a budget by execution status, with their progress."""
+    process = services.get_process(process_id)
+    return render_template("budgets/execution.html", process=process,
+                           groups=services.execution_overview(process))
 
 
 @bp.post("/projects/<int:project_id>/support")

@@ -4,6 +4,7 @@ knapsack ballots (also concurrently), results by voting.budget and a .pb export 
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -478,3 +479,88 @@ def test_ranking_count_as_borda_points_and_pb_export_read_back(ctx, rule):
     if rule == "greedy":
         assert city.result["selected"] == [str(b.id), str(a.id)]
     assert services.receipt_lines(city, receipts[1]) == ["1. Ccc", "2. Bbb"]
+
+
+def _finished_with_funded(admin):
+    """A finished greedy budget of 1000: Park (600, two votes) is funded, Library (500, one vote) no longer fits."""
+    process = _process(admin, rule="greedy", city_amount=1000, district_amounts={})
+    park, library = _to_ballot(process, admin, [("Park", 600, None), ("Library", 500, None)])
+    for i, choice in enumerate([[park.id], [park.id], [library.id]]):
+        services.cast_budget_ballot(make_user(f"m{i}@example.org", verified=True), _heading(process), choice)
+    services.close_balloting(admin, process)
+    db.session.commit()
+    return process, park, library
+
+
+def test_milestones_only_by_clerks_on_funded_projects_of_a_finished_budget(ctx):
+    from agora.notifications.models import Notification
+
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process, park, library = _finished_with_funded(admin)
+    clerk = make_user("clerk@example.org", roles=[Role.CLERK])
+    data = services.MilestoneData(title="Design approved", status="done", percent=0, due_on=date(2027, 2, 1))
+    with pytest.raises(PhaseClosed, match="once the budget is finished"):  # reviewing ballots still
+        services.add_milestone(clerk, park, data)
+    services.set_phase(admin, process, "finished")
+    assert services.funded_projects(process) == [park] and services.is_funded(park)
+    for who in (make_user("rita@example.org", verified=True), make_user("mod@example.org", roles=[Role.MODERATOR]),
+                make_user("new@example.org"), None):
+        with pytest.raises(PermissionDenied):
+            services.add_milestone(who, park, data)
+    with pytest.raises(InvalidInput, match="Only funded projects"):
+        services.add_milestone(clerk, library, data)
+    follower = make_user("fan@example.org", verified=True)
+    services.follow_project(follower, park)
+    first = services.add_milestone(clerk, park, data)
+    assert first.percent == 100  # done counts as 100 %
+    second = services.add_milestone(admin, park, services.MilestoneData(title="Works", status="in_progress",
+                                                                      percent=40))
+    db.session.commit()
+    state = services.execution(park)
+    assert state["percent"] == 70 and state["status"] == "in_progress"
+    assert [m.title for m in state["milestones"]] == ["Design approved", "Works"]  # dated first
+    services.update_milestone(clerk, second, services.MilestoneData(title="Works", status="delayed", percent=50))
+    assert services.execution(park)["status"] == "delayed"
+    services.update_milestone(clerk, second, services.MilestoneData(title="Works", status="done"))
+    db.session.commit()
+    assert services.execution(park) == {"percent": 100, "status": "completed", "milestones": [first, second]}
+    assert [(key, [r["project"] for r in rows]) for key, rows in services.execution_overview(process)] == \
+        [("completed", [park])]
+    # followers (the author follows their project from submission) are told; the clerk acting is not
+    texts = db.session.scalars(sa.select(Notification.message).where(Notification.user_id == follower.id)
+                               .order_by(Notification.id)).all()
+    assert len(texts) == 4 and "New milestone for “Park”: Design approved (Done)" in texts[0]
+    assert "The project is 100% done." in texts[-1]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == park.author_id)) == 4
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == clerk.id)) == 0
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("budget.milestone.%"))
+                                 .order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["budget.milestone.add"] * 2 + ["budget.milestone.update"] * 2
+    last = entries[-1].details_dict
+    assert last["before"]["status"] == "delayed" and last["after"]["percent"] == 100
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"title": "ab"}, "title"),
+    ({"status": "abandoned"}, "status"),
+    ({"percent": 101}, "percent"),
+    ({"percent": -1}, "percent"),
+    ({"percent": 100, "status": "in_progress"}, "percent"),
+    ({"description": "x" * 5001}, "description"),
+])
+def test_invalid_milestones_name_their_field(ctx, data, field):
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process, park, _library = _finished_with_funded(admin)
+    services.set_phase(admin, process, "finished")
+    with pytest.raises(InvalidInput) as error:
+        services.add_milestone(admin, park, services.MilestoneData(**{"title": "Design", **data}))
+    assert error.value.field == field
+
+
+def test_execution_overview_waits_for_results(ctx):
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process = _process(admin)
+    with pytest.raises(PermissionDenied):
+        services.execution_overview(process)

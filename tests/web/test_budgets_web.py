@@ -213,3 +213,57 @@ def test_ranking_ballot_plain_form(app, client):
     assert "Borda points" in results and "a first choice gets 2 points" in results
     pb = admin.get(f"/budgets/headings/{city_id}/votes.pb").get_data(as_text=True)
     assert "vote_type;ordinal" in pb and f"{lights},{park}" in pb
+
+
+def test_milestones_pages_progress_and_permissions(app, client):
+    _CLIENTS.clear()
+    from agora.budgets import services
+
+    process_id, city_id, (park, trees, lights) = _points_or_ranking_budget(app, rule="greedy")
+    with app.test_request_context():
+        from agora.accounts.models import User
+
+        for i, choice in enumerate([[park, lights], [park]]):
+            services.cast_budget_ballot(make_user(f"pbw2-v{i}@example.org", verified=True),
+                                        db.session.get(BudgetHeading, city_id), choice)
+        admin = db.session.scalar(sa.select(User).where(User.email == "pbw2-admin@example.org"))
+        process = db.session.get(BudgetProcess, process_id)
+        services.close_balloting(admin, process)
+        services.set_phase(admin, process, "finished")
+        db.session.commit()
+        make_user("pbw2-rita@example.org", verified=True)
+        make_user("pbw2-mod@example.org", roles=[Role.MODERATOR])
+    data = {"title": "Trees planted", "status": "in_progress", "percent": "40", "due_on": "2027-03-01",
+            "description": "Half of the trees are in."}
+    url = f"/budgets/projects/{park}/milestones"
+    assert post_form(client, url, data).status_code == 302  # anonymous: to the login page
+    for email in ("pbw2-rita@example.org", "pbw2-mod@example.org"):
+        assert post_form(_login(client, email), url, data).status_code == 403
+    rita = _login(client, "pbw2-rita@example.org")
+    page = rita.get(f"/budgets/projects/{park}").get_data(as_text=True)
+    assert "Add a milestone" not in page and '<progress id="project-progress" max="100" value="0">' in page
+    assert post_form(rita, f"/budgets/projects/{park}/follow").status_code == 302
+    clerk = _login(client, "pbw2-clerk@example.org")
+    assert "Add a milestone" in clerk.get(f"/budgets/projects/{park}").get_data(as_text=True)
+    assert "Add a milestone" not in clerk.get(f"/budgets/projects/{trees}").get_data(as_text=True)  # not funded
+    assert post_form(clerk, f"/budgets/projects/{trees}/milestones", data).status_code == 400
+    bad = post_form(clerk, url, {**data, "percent": "100"})
+    assert bad.status_code == 400 and "choose the status Done" in bad.get_data(as_text=True)
+    assert post_form(clerk, url, data).status_code == 302
+    page = rita.get(f"/budgets/projects/{park}").get_data(as_text=True)
+    assert '<progress id="project-progress" max="100" value="40">' in page and "Trees planted" in page
+    assert '<time datetime="2027-03-01">' in page
+    with app.app_context():
+        from agora.budgets.models import BudgetMilestone
+        from agora.notifications.models import Notification
+
+        milestone_id = db.session.scalar(sa.select(BudgetMilestone.id))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                                 .where(Notification.kind == "budget.milestone")) == 2  # rita and the author
+    edit = f"/budgets/milestones/{milestone_id}/edit"
+    assert rita.get(edit).status_code == 403
+    assert clerk.get(edit).status_code == 200
+    assert post_form(clerk, edit, {**data, "status": "done"}).status_code == 302
+    overview = client.get(f"/budgets/{process_id}/execution").get_data(as_text=True)
+    assert "Completed (1)" in overview and "Park" in overview and 'value="100"' in overview
+    assert "Trees" not in overview
