@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -52,6 +53,11 @@ class ProjectForm(FlaskForm):
     heading_id = SelectField(_l("Heading"), coerce=int, choices=[])
     estimated_cost = IntegerField(_l("Estimated cost (EUR)"),
                                   validators=[InputRequired(), NumberRange(min=1, max=services.MAX_AMOUNT)])
+    image = FileField(_l("Image (optional)"), render_kw={"accept": "image/png,image/jpeg,image/webp"},
+                      description=_l("A PNG, JPEG or WebP image, at most 1 MB. Location and camera details are "
+                                     "removed before it is published."))
+    image_alt = StringField(_l("Describe the image"), validators=[Optional(), Length(max=300)],
+                            description=_l("For people who cannot see it. Required with an image."))
     submit = SubmitField(_l("Submit the project"))
 
 

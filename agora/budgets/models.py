@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from agora.accounts.models import User
 from agora.census.models import District
@@ -95,6 +95,10 @@ class BudgetProject(db.Model):
     valuated_at: Mapped[datetime | None]
     supports_count: Mapped[int] = mapped_column(default=0)
     on_ballot: Mapped[bool] = mapped_column(default=False)
+    # An optional image from the author: type checked by content, metadata stripped, loaded only when served.
+    image: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    image_type: Mapped[str | None] = mapped_column(String(20))
+    image_alt: Mapped[str | None] = mapped_column(String(300))
 
     heading: Mapped[BudgetHeading] = relationship(lazy="joined")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

@@ -330,12 +330,41 @@ class ProjectData:
     estimated_cost: int
     description: str = ""
     location: str = ""
+    image: bytes | None = None
+    image_alt: str = ""
+
+
+def _check_image(data: bytes, alt: str) -> tuple[bytes, str, str]:
+    """The image without metadata, its type and alt text; InvalidInput naming the field otherwise."""
+    from flask import current_app
+
+    from agora import uploads
+
+    limit = int(current_app.config["BUDGETS_MAX_IMAGE_BYTES"])
+    if len(data) > limit:
+        raise InvalidInput(_("The image is larger than %(n)d kB.", n=limit // 1024), field="image")
+    content_type = uploads.sniff_type(data)
+    not_accepted = InvalidInput(_("The image must be a PNG, JPEG or WebP file."), field="image")
+    if content_type not in uploads.IMAGE_TYPES:
+        raise not_accepted
+    try:  # no GPS position, device or owner name in a published photo
+        data = uploads.strip_metadata(data, content_type)
+    except uploads.DamagedImage:
+        raise not_accepted from None
+    alt = " ".join((alt or "").split())
+    if not alt:
+        raise InvalidInput(_("Describe the image for people who cannot see it."), field="image_alt")
+    if len(alt) > 300:
+        raise InvalidInput(_("The image description is at most 300 characters."), field="image_alt")
+    return data, content_type, alt
 
 
 def submit_project(actor: User, process: BudgetProcess, data: ProjectData) -> BudgetProject:
     """A verified resident proposes a project while the process accepts projects.
 
-    Raises PermissionDenied (not verified), PhaseClosed (not accepting), InvalidInput.
+    An optional image (``BUDGETS_MAX_IMAGE_BYTES``; PNG, JPEG or WebP by content) is stored without
+    its metadata and needs a description (alt text).
+    Raises PermissionDenied (not verified), PhaseClosed (not accepting), InvalidInput (naming the field).
     """
     require(actor, Permission.PARTICIPATE)
     if process.phase != "accepting":
@@ -352,6 +381,8 @@ def submit_project(actor: User, process: BudgetProcess, data: ProjectData) -> Bu
     project = BudgetProject(process_id=process.id, heading_id=heading.id, title=title,
                             description=(data.description or "").strip(), location=(data.location or "").strip()[:200],
                             estimated_cost=int(data.estimated_cost), author_id=actor.id)
+    if data.image:
+        project.image, project.image_type, project.image_alt = _check_image(data.image, data.image_alt)
     db.session.add(project)
     db.session.flush()
     follow_project(actor, project)  # the author hears of its milestones if it is funded

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -213,11 +213,15 @@ def new_project(process_id: int):
     form.heading_id.choices = [SelectChoice(h.id, f"{h.name} ({services.money(h.amount, process)})")
                                for h in process.headings]
     if form.validate_on_submit():
+        image = None
+        if form.image.data and getattr(form.image.data, "filename", ""):
+            image = form.image.data.read(current_app.config["BUDGETS_MAX_IMAGE_BYTES"] + 1)  # one more: too large
         try:
             with unit_of_work():
                 project = services.submit_project(current_user, process, services.ProjectData(
                     title=form.title.data, heading_id=form.heading_id.data, estimated_cost=form.estimated_cost.data,
-                    description=form.description.data, location=form.location.data or ""))
+                    description=form.description.data, location=form.location.data or "", image=image,
+                    image_alt=form.image_alt.data or ""))
                 project_id = project.id
         except InvalidInput as error:
             _field_error(form, error)
@@ -252,6 +256,19 @@ def _project_page(item, *, form=None, milestone_form=None, status=200):
 def project(project_id: int):
     """One project: description, cost, valuation, supports; once funded, its progress and milestones."""
     return _project_page(services.get_project(project_id))
+
+
+@bp.get("/projects/<int:project_id>/image")
+def project_image(project_id: int):
+    """The project's image, with the type recognised from its content when it was uploaded."""
+    item = services.get_project(project_id)
+    if item.image is None:
+        abort(404)
+    response = Response(item.image, mimetype=item.image_type)
+    response.headers["Content-Disposition"] = f'inline; filename="project-{item.id}"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.post("/projects/<int:project_id>/valuate")

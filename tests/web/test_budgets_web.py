@@ -267,3 +267,59 @@ def test_milestones_pages_progress_and_permissions(app, client):
     overview = client.get(f"/budgets/{process_id}/execution").get_data(as_text=True)
     assert "Completed (1)" in overview and "Park" in overview and 'value="100"' in overview
     assert "Trees" not in overview
+
+
+def test_project_image_checked_stripped_and_served(app, client):
+    import io
+
+    from helpers import tiny_jpeg, tiny_png
+
+    from agora.budgets import services
+
+    _CLIENTS.clear()
+    with app.test_request_context():
+        admin = make_user("pbw3-admin@example.org", roles=[Role.ADMIN])
+        make_user("pbw3-rita@example.org", verified=True)
+        process = services.create_process(admin, services.ProcessRules(title="Images", city_amount=1000))
+        services.set_phase(admin, process, "accepting")
+        db.session.commit()
+        process_id, city_id = process.id, process.headings[0].id
+    rita = _login(client, "pbw3-rita@example.org")
+    url = f"/budgets/{process_id}/projects/new"
+    assert 'enctype="multipart/form-data"' in rita.get(url).get_data(as_text=True)
+    base = {"title": "A pond", "description": "Frogs", "heading_id": city_id, "estimated_cost": "500"}
+
+    def submit(data: bytes, name: str, alt: str = "A pond with reeds"):
+        return post_form(rita, url, {**base, "image": (io.BytesIO(data), name), "image_alt": alt},
+                         content_type="multipart/form-data")
+
+    fake = submit(b"GIF89a not accepted", "pond.gif")
+    assert fake.status_code == 400 and "The image must be a PNG, JPEG or WebP file." in fake.get_data(as_text=True)
+    renamed = submit(b"<svg onload=alert(1)>", "pond.png")  # the name does not make it an image
+    assert renamed.status_code == 400 and "must be a PNG, JPEG or WebP" in renamed.get_data(as_text=True)
+    damaged = submit(tiny_png()[:20], "pond.png")
+    assert damaged.status_code == 400 and "must be a PNG, JPEG or WebP" in damaged.get_data(as_text=True)
+    big = submit(tiny_png() + b"\x00" * (1024 * 1024), "big.png")
+    assert big.status_code == 400 and "The image is larger than 1024 kB." in big.get_data(as_text=True)
+    no_alt = submit(tiny_png(), "pond.png", alt=" ")
+    assert no_alt.status_code == 400 and "Describe the image for people who cannot see it." in \
+        no_alt.get_data(as_text=True)
+    gps = b"Exif\x00\x00GPSLatitude 50.8798N GPSLongitude 4.7005E"
+    plain = tiny_jpeg()
+    tagged = plain[:2] + b"\xff\xe1" + (len(gps) + 2).to_bytes(2, "big") + gps + plain[2:]
+    created = submit(tagged, "pond.jpg", alt='Reeds "and" frogs')
+    assert created.status_code == 302
+    with app.app_context():
+        project = db.session.scalar(sa.select(BudgetProject))
+        assert project.image == plain and b"GPSLatitude" not in project.image and project.image_type == "image/jpeg"
+        project_id = project.id
+    image = client.get(f"/budgets/projects/{project_id}/image")
+    assert image.status_code == 200 and image.mimetype == "image/jpeg" and image.data == plain
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    page = client.get(f"/budgets/projects/{project_id}").get_data(as_text=True)
+    assert f'<img src="/budgets/projects/{project_id}/image" alt="Reeds &#34;and&#34; frogs">' in page
+    without = post_form(rita, url, {**base, "title": "No picture"})
+    assert without.status_code == 302
+    with app.app_context():
+        other = db.session.scalar(sa.select(BudgetProject.id).where(BudgetProject.title == "No picture"))
+    assert client.get(f"/budgets/projects/{other}/image").status_code == 404
