@@ -215,7 +215,10 @@ def new_project(process_id: int):
     if form.validate_on_submit():
         image = None
         if form.image.data and getattr(form.image.data, "filename", ""):
-            image = form.image.data.read(current_app.config["BUDGETS_MAX_IMAGE_BYTES"] + 1)  # one more: too large
+            try:
+                image = form.image.data.read(current_app.config["BUDGETS_MAX_IMAGE_BYTES"] + 1)  # one more: too large
+            finally:
+                form.image.data.close()  # large uploads are spooled to a temporary file
         try:
             with unit_of_work():
                 project = services.submit_project(current_user, process, services.ProjectData(
