@@ -564,3 +564,14 @@ def test_execution_overview_waits_for_results(ctx):
     process = _process(admin)
     with pytest.raises(PermissionDenied):
         services.execution_overview(process)
+
+
+def test_demo_has_a_finished_budget_with_milestones(app, runner):
+    assert "Demo data created." in runner.invoke(args=["seed-demo"]).output
+    with app.app_context():
+        finished = next(p for p in services.list_processes() if p.phase == "finished")
+        overview = dict(services.execution_overview(finished))
+        assert {"in_progress", "delayed", "completed"} <= set(overview)
+        tracked = overview["in_progress"][0]
+        assert tracked["percent"] == 53 and [m.status for m in tracked["milestones"]] == ["done", "in_progress",
+                                                                                          "planned"]
