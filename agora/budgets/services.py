@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -762,7 +761,7 @@ def receipt_lines(heading: BudgetHeading, receipt: str) -> list[str] | None:
         return None
     titles = [db.session.get(BudgetProject, pid).title for pid in ballot.content["projects"]]
     if heading.process.ballot_type == "cumulative":
-        return [ngettext("%(project)s: %(num)d point", "%(project)s: %(num)d points", n, project=t)
+        return [_("%(project)s (points: %(n)d)", project=t, n=n)
                 for t, n in zip(titles, ballot.content["points"], strict=True)]
     if heading.process.ballot_type == "ranking":
         return [f"{rank}. {t}" for rank, t in enumerate(titles, start=1)]

@@ -452,7 +452,7 @@ def test_cumulative_count_and_pb_export_read_back(ctx, rule):
         assert city.result["options"]["utility"] == "cardinality"
     listed = services.ballots_csv(city).splitlines()
     assert listed[0] == "receipt,projects,points" and f"{a.id} {c.id},3 1" in "\n".join(listed)
-    assert services.receipt_lines(city, receipts[0]) == ["Aaa: 3 points", "Ccc: 1 point"]
+    assert services.receipt_lines(city, receipts[0]) == ["Aaa (points: 3)", "Ccc (points: 1)"]
     rows = {r["title"]: r for r in services.result_rows(city)}
     assert rows["Aaa"]["score"] == 5 and rows["Aaa"]["funded"] and not rows["Bbb"]["funded"]
     assert "per point" in rows["Aaa"]["why"] if rule == "mes" else "order of points" in rows["Aaa"]["why"]
