@@ -47,6 +47,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import floor
+from time import perf_counter
 
 import numpy as np
 
@@ -524,7 +525,7 @@ def _run(
     return _run_float(prep, share, tb, limit, record)
 
 
-def _stable_range(prep: _Prepared, share: float, selected: Sequence[int]) -> float:
+def _stable_range(prep: _Prepared, share: float, selected: Sequence[int], need: float = 0.0) -> float:
     """How far each voter's share can rise above ``share`` with MES still making the same decisions.
 
     Replays the run at ``share`` (which bought ``selected``, in order) in float64, carrying the derivative of
@@ -537,6 +538,7 @@ def _stable_range(prep: _Prepared, share: float, selected: Sequence[int]) -> flo
     payment, a candidate's ``rho`` against the winner's, and, after the last step, the money of every
     candidate left against its cost. Returns that ``delta`` (``inf`` when no margin shrinks), or 0 when a
     margin is already within float accuracy of zero (a near tie, decided exactly in the run itself).
+    Stops early with what it has found once ``delta`` is below ``need`` (too small to be of use).
     """
     prof = prep.profile
     b = np.full(prof.n_groups, share)
@@ -545,6 +547,15 @@ def _stable_range(prep: _Prepared, share: float, selected: Sequence[int]) -> flo
     alive += list(selected)
     delta = float("inf")
     tol = 1e-7  # relative: far above the float error of a run (module docstring), far below a real margin
+
+    class _Enough(Exception):
+        pass
+
+    def bound(value: float) -> None:
+        nonlocal delta
+        delta = min(delta, value)
+        if delta < need:
+            raise _Enough
 
     def shrink(f: np.ndarray, df: np.ndarray, scale: np.ndarray | float, dscale: np.ndarray | float) -> float:
         """Smallest root of the margins ``f + df * t`` (now >= 0) for t > 0.
@@ -563,16 +574,18 @@ def _stable_range(prep: _Prepared, share: float, selected: Sequence[int]) -> flo
     try:
         for t in range(len(selected) + 1):
             rhos: dict[int, tuple[float, float]] = {}
-            for p in alive:
+            # the winner first: its payers' margins are the likeliest to be small, and a small one ends the replay
+            first = [selected[t]] if t < len(selected) and selected[t] in alive else []
+            for p in first + [q for q in alive if not first or q != first[0]]:
                 idx, u, w = prep.idx[p], prep.u[p], prep.w[p]
                 bb, dbb = b[idx], db[idx]
                 cost = prep.cost[p]
                 money, dmoney = float((w * bb).sum()), float((w * dbb).sum())
                 dscale = float((w * np.abs(dbb)).sum())
                 if money < cost * (1 - tol):
-                    delta = min(delta, shrink(np.array([cost - money]), np.array([-dmoney]), cost, dscale))
+                    bound(shrink(np.array([cost - money]), np.array([-dmoney]), cost, dscale))
                     continue
-                delta = min(delta, shrink(np.array([money - cost]), np.array([dmoney]), cost, dscale))
+                bound(shrink(np.array([money - cost]), np.array([dmoney]), cost, dscale))
                 rho = _rho_float(prep, p, b)
                 assert rho is not None
                 due = rho * u
@@ -583,7 +596,7 @@ def _stable_range(prep: _Prepared, share: float, selected: Sequence[int]) -> flo
                 drho = -float((w * dbb)[poor].sum()) / rich_wu
                 f = np.where(poor, due - bb, bb - due)
                 df = np.where(poor, drho * u - dbb, dbb - drho * u)
-                delta = min(delta, shrink(f, df, due, np.abs(drho * u) + np.abs(dbb)))
+                bound(shrink(f, df, due, np.abs(drho * u) + np.abs(dbb)))
                 rhos[p] = (rho, drho)
             if t == len(selected):
                 if rhos:  # the run stopped with a project still affordable: not the same run
@@ -596,7 +609,7 @@ def _stable_range(prep: _Prepared, share: float, selected: Sequence[int]) -> flo
             if rhos:
                 others = np.array([r for r, _ in rhos.values()])
                 d_others = np.array([d for _, d in rhos.values()])
-                delta = min(delta, shrink(others - rho_w, d_others - drho_w, rho_w,
+                bound(shrink(others - rho_w, d_others - drho_w, rho_w,
                                           np.abs(d_others) + abs(drho_w)))
             idx, u = prep.idx[win], prep.u[win]
             bb, dbb = b[idx], db[idx]
@@ -607,6 +620,8 @@ def _stable_range(prep: _Prepared, share: float, selected: Sequence[int]) -> flo
             alive.remove(win)
     except _NearTie:
         return 0.0
+    except _Enough:
+        return delta
     return delta
 
 
@@ -736,8 +751,10 @@ def equal_shares(
         # up to some larger share (_stable_range), every raise before it gives the same outcome, which fits, so
         # add1 would have accepted each of them: go straight to the last one and check it with one real run.
         # Outcomes, final share and the count of raises (mes_runs) are those of raising one increment at a time.
-        # Where outcomes change at nearly every raise (many voters), attempts back off so they cost little.
+        # Where outcomes change at nearly every raise (many voters), attempts back off, and stop while they have
+        # cost more than a quarter of the time spent on runs (timing only decides whether to try, never results).
         wait, backoff, just_jumped = 0, 1, False
+        run_time = replay_time = 0.0
         while True:
             if add1_stop == "exhaustive" and _is_exhaustive(profile, current.selected):
                 break
@@ -750,8 +767,10 @@ def equal_shares(
                     code="add1_runs",
                     field="max_runs",
                 )
-            if skip_ahead and not exact and not just_jumped and wait == 0:
-                delta = _stable_range(prep, float(share), current.selected)
+            if skip_ahead and not exact and not just_jumped and wait == 0 and replay_time <= 0.25 * run_time:
+                t0 = perf_counter()
+                delta = _stable_range(prep, float(share), current.selected, need=2 * float(inc))
+                replay_time += perf_counter() - t0
                 steps = max_runs - runs
                 if delta != float("inf"):
                     margin = delta * (1 - 1e-6) - 1e-9 * float(share)
@@ -768,7 +787,9 @@ def equal_shares(
             elif wait:
                 wait -= 1
             just_jumped = False
+            t0 = perf_counter()
             nxt = _run(prep, share + inc, tb, limit=budget, record=False, exact=exact)
+            run_time += perf_counter() - t0
             runs += 1
             computed += 1
             if nxt.over_limit or nxt.total_cost > budget:
