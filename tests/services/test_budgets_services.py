@@ -219,7 +219,6 @@ def test_close_counts_with_mes_and_the_pb_export_reads_back_the_same(ctx, tmp_pa
     from voting.budget import parse_pb, rule_from_meta
 
     admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
-    # Small amounts: add1 raises each share by one unit per run, so a tiny vote with a big budget is slow.
     process = _process(admin, city_amount=1000, district_amounts={})
     projects = _to_ballot(process, admin, [("Aa1", 300, None), ("Aa2", 300, None), ("Aa3", 300, None),
                                            ("Bb1", 400, None), ("Bb2", 400, None)])
