@@ -525,7 +525,9 @@ def _run(
     return _run_float(prep, share, tb, limit, record)
 
 
-def _stable_range(prep: _Prepared, share: float, selected: Sequence[int], need: float = 0.0) -> float:
+def _stable_range(
+    prep: _Prepared, share: float, selected: Sequence[int], need: float = 0.0, deadline: float = float("inf")
+) -> float:
     """How far each voter's share can rise above ``share`` with MES still making the same decisions.
 
     Replays the run at ``share`` (which bought ``selected``, in order) in float64, carrying the derivative of
@@ -538,7 +540,8 @@ def _stable_range(prep: _Prepared, share: float, selected: Sequence[int], need: 
     payment, a candidate's ``rho`` against the winner's, and, after the last step, the money of every
     candidate left against its cost. Returns that ``delta`` (``inf`` when no margin shrinks), or 0 when a
     margin is already within float accuracy of zero (a near tie, decided exactly in the run itself).
-    Stops early with what it has found once ``delta`` is below ``need`` (too small to be of use).
+    Stops early with what it has found once ``delta`` is below ``need`` (too small to be of use), and gives
+    up (0) past ``deadline`` (a ``time.perf_counter`` value).
     """
     prof = prep.profile
     b = np.full(prof.n_groups, share)
@@ -577,6 +580,8 @@ def _stable_range(prep: _Prepared, share: float, selected: Sequence[int], need: 
             # the winner first: its payers' margins are the likeliest to be small, and a small one ends the replay
             first = [selected[t]] if t < len(selected) and selected[t] in alive else []
             for p in first + [q for q in alive if not first or q != first[0]]:
+                if perf_counter() > deadline:
+                    raise _NearTie  # not worth more time: treated as "cannot skip"
                 idx, u, w = prep.idx[p], prep.u[p], prep.w[p]
                 bb, dbb = b[idx], db[idx]
                 cost = prep.cost[p]
@@ -744,17 +749,20 @@ def equal_shares(
         share = Fraction(floor(share))
     runs = computed = 1
     record_now = explain and completion not in ("add1", "add1u")
+    t_first = perf_counter()
     current = _run(prep, share, tb, limit=None, record=record_now, exact=exact)
+    first_run_time = perf_counter() - t_first
     if completion in ("add1", "add1u"):
         supported = int((profile.votes > 0).sum())
         # Skipping ahead (float runs only): when the run at the current share provably makes the same decisions
         # up to some larger share (_stable_range), every raise before it gives the same outcome, which fits, so
         # add1 would have accepted each of them: go straight to the last one and check it with one real run.
         # Outcomes, final share and the count of raises (mes_runs) are those of raising one increment at a time.
-        # Where outcomes change at nearly every raise (many voters), attempts back off, and stop while they have
-        # cost more than a quarter of the time spent on runs (timing only decides whether to try, never results).
+        # Where outcomes change at nearly every raise (many voters), attempts back off, each gives up after the time
+        # of two runs (or a tenth of the run time so far), and none starts while they have cost more than a tenth
+        # of the time spent on runs (timing only decides whether to try, never the result).
         wait, backoff, just_jumped = 0, 1, False
-        run_time = replay_time = 0.0
+        run_time, replay_time, n_timed = first_run_time, 0.0, 1
         while True:
             if add1_stop == "exhaustive" and _is_exhaustive(profile, current.selected):
                 break
@@ -767,9 +775,11 @@ def equal_shares(
                     code="add1_runs",
                     field="max_runs",
                 )
-            if skip_ahead and not exact and not just_jumped and wait == 0 and replay_time <= 0.25 * run_time:
+            if skip_ahead and not exact and not just_jumped and wait == 0 and replay_time <= 0.1 * run_time:
                 t0 = perf_counter()
-                delta = _stable_range(prep, float(share), current.selected, need=2 * float(inc))
+                allowance = max(2 * run_time / n_timed, 0.1 * run_time - replay_time)
+                delta = _stable_range(prep, float(share), current.selected, need=2 * float(inc),
+                                      deadline=t0 + allowance)
                 replay_time += perf_counter() - t0
                 steps = max_runs - runs
                 if delta != float("inf"):
@@ -790,6 +800,7 @@ def equal_shares(
             t0 = perf_counter()
             nxt = _run(prep, share + inc, tb, limit=budget, record=False, exact=exact)
             run_time += perf_counter() - t0
+            n_timed += 1
             runs += 1
             computed += 1
             if nxt.over_limit or nxt.total_cost > budget:
