@@ -758,9 +758,9 @@ def equal_shares(
         # up to some larger share (_stable_range), every raise before it gives the same outcome, which fits, so
         # add1 would have accepted each of them: go straight to the last one and check it with one real run.
         # Outcomes, final share and the count of raises (mes_runs) are those of raising one increment at a time.
-        # Where outcomes change at nearly every raise (many voters), attempts back off, each gives up after the time
-        # of two runs (or a tenth of the run time so far), and none starts while they have cost more than a tenth
-        # of the time spent on runs (timing only decides whether to try, never the result).
+        # Where outcomes change at nearly every raise (many voters), attempts back off, each gives up after the
+        # time of two runs (or a tenth of the run time so far, or 5 ms), and none starts while they have cost
+        # more than a tenth of the time spent on runs (timing only decides whether to try, never the result).
         wait, backoff, just_jumped = 0, 1, False
         run_time, replay_time, n_timed = first_run_time, 0.0, 1
         while True:
@@ -777,7 +777,7 @@ def equal_shares(
                 )
             if skip_ahead and not exact and not just_jumped and wait == 0 and replay_time <= 0.1 * run_time:
                 t0 = perf_counter()
-                allowance = max(2 * run_time / n_timed, 0.1 * run_time - replay_time)
+                allowance = max(2 * run_time / n_timed, 0.1 * run_time - replay_time, 0.005)
                 delta = _stable_range(prep, float(share), current.selected, need=2 * float(inc),
                                       deadline=t0 + allowance)
                 replay_time += perf_counter() - t0
