@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_REGISTER": "5 per minute;20 per hour",
     "RATELIMIT_SENSITIVE": "5 per minute;30 per hour",  # verification, password reset
     "RATELIMIT_BUDGETS": "20 per minute;200 per hour",  # budget projects, supports and ballots
+    "BUDGETS_MAX_IMAGE_BYTES": 1024 * 1024,  # a budget project's image (PNG, JPEG, WebP)
     "RATELIMIT_BALLOT": "20 per minute;100 per hour",  # ranked-vote ballots (invalid ones retried)
     "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
     "SESSION_COOKIE_HTTPONLY": True,

@@ -149,12 +149,29 @@ def _seed_budgets() -> None:
                 if choice:
                     budgets.cast_budget_ballot(voter, heading, choice)
         budgets.close_balloting(admin, process)
+        return process
 
-    run("Leuven decides 2025", 24_000, [
+    finished = run("Leuven decides 2025", 24_000, [
         ("Trees on the Ladeuzeplein", 8_000, None), ("Safe bicycle parking at the station", 9_000, None),
         ("Repair café in the library", 3_000, None), ("Play street equipment", 6_000, None),
         ("Drinking fountains", 4_000, None), ("Community garden", 5_000, 0), ("Benches by the river", 2_000, 0),
         ("Footpath lighting", 4_500, 1), ("Neighbourhood festival", 1_500, 1)], finish=True)
+    # Execution tracking: the budget is finished and the city reports on its funded projects.
+    budgets.set_phase(admin, finished, "finished")
+    funded = budgets.funded_projects(finished)
+    plans = [
+        [("Design approved by the city council", date(2025, 9, 15), "done", 100,
+          "The plan was presented to residents in September."),
+         ("Works", date(2026, 4, 30), "in_progress", 60, "More than half of the work is done."),
+         ("Opening", date(2026, 6, 1), "planned", 0, "")],
+        [("Supplier chosen", date(2025, 10, 1), "done", 100, ""),
+         ("Installation", date(2026, 2, 28), "delayed", 30, "Delivery was late; installation continues in spring.")],
+        [("Ready and in use", date(2025, 12, 1), "done", 100, "Finished and opened.")],
+    ]
+    for project, plan in zip(funded, plans, strict=False):
+        for title, when, status, percent, text in plan:
+            budgets.add_milestone(clerk, project, budgets.MilestoneData(
+                title=title, due_on=when, status=status, percent=percent, description=text))
     run("Leuven decides 2026", 30_000, [
         ("Skate park renovation", 12_000, None), ("Public toilets in the centre", 7_000, None),
         ("Pollinator meadows", 3_500, None), ("Outdoor fitness corner", 2_500, 0)], finish=False)

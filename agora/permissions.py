@@ -38,6 +38,7 @@ class Permission(StrEnum):
     BUDGETS_MANAGE = "budgets:process:manage"
     BUDGETS_PROJECT_VALUATE = "budgets:project:valuate"  # valuators: clerks (and administrators)
     BUDGETS_BALLOT_CAST = "budgets:ballot:cast"  # eligibility per heading: see agora.budgets.services
+    BUDGETS_MILESTONE_MANAGE = "budgets:milestone:manage"  # execution tracking of funded projects: clerks
     CENSUS_REGISTER_IMPORT = "census:register:import"
     CENSUS_REGISTER_VIEW = "census:register:view"
     COMMITMENTS_GOAL_MANAGE = "commitments:goal:manage"
@@ -84,7 +85,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.CLERK: frozenset({Permission.CENSUS_REGISTER_IMPORT, Permission.CENSUS_REGISTER_VIEW,
                            Permission.COMMITMENTS_INDICATOR_RECORD, Permission.COMMITMENTS_COMMITMENT_COMMENT,
                            Permission.COMMITMENTS_COMMITMENT_ENDORSE, Permission.BUDGETS_PROJECT_VALUATE,
-                           Permission.PANELWORK_MEMBERS_MANAGE}),
+                           Permission.PANELWORK_MEMBERS_MANAGE, Permission.BUDGETS_MILESTONE_MANAGE}),
     Role.MODERATOR: frozenset({Permission.MODERATION_QUEUE_VIEW, Permission.MODERATION_CONTENT_HIDE,
                                Permission.MODERATION_DEBATE_LOCK, Permission.MODERATION_USER_BLOCK}),
     # Administrators hold every staff permission; taking part still needs a verified residency.
