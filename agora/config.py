@@ -36,12 +36,16 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_USE_TLS": True,
     "MAIL_SENDER": "agora@localhost",
+    # Notifications by e-mail too (to confirmed addresses of people who keep the setting on):
+    # None = when MAIL_SERVER is set; True/False forces it (True without a server fills the outbox table).
+    "MAIL_NOTIFICATIONS": None,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",
     "RATELIMIT_REGISTER": "5 per minute;20 per hour",
     "RATELIMIT_SENSITIVE": "5 per minute;30 per hour",  # verification, password reset
     "RATELIMIT_BUDGETS": "20 per minute;200 per hour",  # budget projects, supports and ballots
+    "BUDGETS_MAX_IMAGE_BYTES": 1024 * 1024,  # a budget project's image (PNG, JPEG, WebP)
     "RATELIMIT_BALLOT": "20 per minute;100 per hour",  # ranked-vote ballots (invalid ones retried)
     "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
     "SESSION_COOKIE_HTTPONLY": True,
@@ -59,10 +63,11 @@ DEFAULTS: dict[str, Any] = {
     "PROPOSALS_SUPPORT_THRESHOLD": "1%",  # a number of supports, or a share of verified residents ("1%")
     "PROPOSALS_ARCHIVE_MONTHS": 12,  # published proposals not successful by then are archived
     "PROPOSALS_HOT_DAYS": 7,  # "hot" sorts by supports received in this many days
-    "PROPOSALS_TAGS_CACHE_SECONDS": 60,
+    "PROPOSALS_TAGS_CACHE_SECONDS": 60,  # the tag filter menu is recomputed at most this often per process
+    "PROPOSALS_LISTING_CACHE_SECONDS": 5,  # listing results cached per process (see proposals/listing_cache.py)
     "PROPOSALS_MAX_ATTACHMENTS": 3,
     "PROPOSALS_MAX_IMAGE_BYTES": 1024 * 1024,  # PNG, JPEG, WebP
-    "PROPOSALS_MAX_PDF_BYTES": 3 * 1024 * 1024,  # the tag filter menu is recomputed at most this often per process
+    "PROPOSALS_MAX_PDF_BYTES": 3 * 1024 * 1024,
     "DEBATES_MIN_ACCOUNT_AGE_DAYS": 1,  # residents need an account this old to open a debate
     "MODERATION_FLAGS_TO_HIDE": 3,  # content is hidden pending review after this many flags
     "RATELIMIT_POSTING": "10 per minute;100 per hour",  # per IP address and per account

@@ -66,6 +66,7 @@ def seed() -> bool:
     _seed_proposals()
     _seed_budgets()
     _seed_panels()
+    _seed_panelwork()
     return True
 
 
@@ -195,12 +196,29 @@ def _seed_budgets() -> None:
                 if choice:
                     budgets.cast_budget_ballot(voter, heading, choice)
         budgets.close_balloting(admin, process)
+        return process
 
-    run("Leuven decides 2025", 24_000, [
+    finished = run("Leuven decides 2025", 24_000, [
         ("Trees on the Ladeuzeplein", 8_000, None), ("Safe bicycle parking at the station", 9_000, None),
         ("Repair café in the library", 3_000, None), ("Play street equipment", 6_000, None),
         ("Drinking fountains", 4_000, None), ("Community garden", 5_000, 0), ("Benches by the river", 2_000, 0),
         ("Footpath lighting", 4_500, 1), ("Neighbourhood festival", 1_500, 1)], finish=True)
+    # Execution tracking: the budget is finished and the city reports on its funded projects.
+    budgets.set_phase(admin, finished, "finished")
+    funded = budgets.funded_projects(finished)
+    plans = [
+        [("Design approved by the city council", date(2025, 9, 15), "done", 100,
+          "The plan was presented to residents in September."),
+         ("Works", date(2026, 4, 30), "in_progress", 60, "More than half of the work is done."),
+         ("Opening", date(2026, 6, 1), "planned", 0, "")],
+        [("Supplier chosen", date(2025, 10, 1), "done", 100, ""),
+         ("Installation", date(2026, 2, 28), "delayed", 30, "Delivery was late; installation continues in spring.")],
+        [("Ready and in use", date(2025, 12, 1), "done", 100, "Finished and opened.")],
+    ]
+    for project, plan in zip(funded, plans, strict=False):
+        for title, when, status, percent, text in plan:
+            budgets.add_milestone(clerk, project, budgets.MilestoneData(
+                title=title, due_on=when, status=status, percent=percent, description=text))
     run("Leuven decides 2026", 30_000, [
         ("Skate park renovation", 12_000, None), ("Public toilets in the centre", 7_000, None),
         ("Pollinator meadows", 3_500, None), ("Outdoor fitness corner", 2_500, 0)], finish=False)
@@ -309,6 +327,110 @@ def _seed_proposals() -> None:
     rude = comments.add_comment(sam, "debates", debate.id, body="Only a fool would drive there anyway.",
                                 stance="neutral")
     moderation.flag_content(noah, "comments", rude.id, reason="offensive")
+    # An edit that leaves a visible history.
+    playgrounds = created[2]
+    proposals.update_proposal(rita, playgrounds, title=playgrounds.title, summary=playgrounds.summary,
+                              body=playgrounds.body + "\n\nEdit: two schools in Kessel-Lo already agreed.",
+                              district_id=playgrounds.district_id, tags=playgrounds.tags)
+    _send_successful_proposal(created[0])
+
+
+def _send_successful_proposal(proposal) -> None:
+    """The administrator puts the successful shade-trees proposal into an upcoming vote."""
+    from datetime import timedelta
+
+    from agora.proposals import services as proposals
+    from agora.proposals.models import ProposalStatus
+    from agora.votes import services as votes
+
+    if proposal.status != ProposalStatus.SUCCESSFUL:  # the threshold depends on the settings
+        return
+    admin = db.session.scalar(select(User).where(User.email == "admin@agora.example"))
+    now = utcnow()
+    proposals.create_vote_from_proposal(admin, proposal, votes.VoteRules(
+        title="Which summer project comes first?", options=["Drinking fountains in the parks"],
+        description="Two ideas from residents for next summer.", opens_at=now + timedelta(days=7),
+        closes_at=now + timedelta(days=21), lot_seed=721))
+
+
+PANEL_GOALS = [
+    ("More safe bicycle routes to schools in Kessel-Lo", "mobility",
+     "Every school in Kessel-Lo can be reached by bike on a **separated** or traffic-calmed route, "
+     "so that children can cycle to school on their own from the age of ten."),
+    ("A green, shaded square at the heart of every neighbourhood", "green space",
+     "Each neighbourhood gets a square with trees, benches and water, where people meet in summer too."),
+    ("Less through traffic in residential streets", "mobility",
+     "Residential streets are for living: through traffic uses the main roads, and the streets around "
+     "schools are closed to cars at the start and end of the school day."),
+    ("Affordable homes for young families and older residents", "housing",
+     "New housing projects in Kessel-Lo include affordable homes, and older residents can move to a "
+     "smaller home without leaving their neighbourhood."),
+    ("A meeting place for all generations in every neighbourhood", "social cohesion",
+     "A room that neighbours can use for free: homework help, a repair café, a card game, a birthday."),
+]
+
+
+def _seed_panelwork() -> None:
+    """The demo panel at work: members, two sessions (one with minutes), adopted goals linked from a
+    proposal and the commitments goal, a goal under vote and a draft with an amendment waiting."""
+    from datetime import timedelta
+
+    from agora.commitments.models import Goal as CommitmentGoal
+    from agora.panels.models import Panel
+    from agora.panelwork import services as panelwork
+    from agora.proposals.models import Proposal
+
+    def user(email: str) -> User:
+        return db.session.scalar(select(User).where(User.email == email))
+
+    clerk = user("clerk@agora.example")
+    panel = db.session.scalar(select(Panel).order_by(Panel.id).limit(1))
+    if panel is None:  # the panels feature's own demo panel, when present, is used instead
+        panel = Panel(title="Citizens' panel Kessel-Lo (Vorm 3010)", size=25, status="working",
+                      description="Twenty-five residents of Kessel-Lo, drawn by lot, write goals for their district.")
+        db.session.add(panel)
+        db.session.flush()
+    members = [user("resident@agora.example"), user("neighbour@agora.example"),
+               *(user(f"voter{i}@agora.example") for i in range(10, 18))]
+    for member in members:
+        panelwork.add_member(clerk, panel, email=member.email)
+    panelwork.add_member(clerk, panel, email=clerk.email, role="facilitator")
+    now = utcnow()
+    first = panelwork.schedule_session(
+        clerk, panel, title="Session 1: getting to know Kessel-Lo", starts_at=now - timedelta(days=21),
+        place="Cultural centre Kessel-Lo, hall 2", agenda="1. Welcome and how the panel works\n"
+        "2. Walk through the district\n3. **What should change?** First ideas")
+    panelwork.publish_minutes(clerk, first, minutes="Twenty-three members came. After the walk we gathered "
+                              "**41 ideas** in five themes: mobility, green space, housing, meeting places and "
+                              "safety. Each member chose a theme to draft goals for the next session.",
+                              attendee_ids=[m.id for m in panelwork.list_members(panel)[:8]])
+    panelwork.schedule_session(clerk, panel, title="Session 3: adopting the last goals",
+                               starts_at=now + timedelta(days=9), place="Cultural centre Kessel-Lo, hall 2",
+                               agenda="1. Amendments still open\n2. Adoption votes\n3. Handing the goals to the city")
+    # Five goals drafted, voted and adopted: most members for, a few against or abstaining.
+    for i, (title, theme, text) in enumerate(PANEL_GOALS):
+        goal = panelwork.draft_goal(members[i % len(members)], panel, title=title, text=text, theme=theme)
+        (vote,) = panelwork.open_adoption_votes(clerk, panel, [goal])
+        for j, member in enumerate(members):
+            panelwork.cast_ballot(member, vote, "against" if (i + j) % 7 == 0 else "abstain" if j == 9 else "for")
+        panelwork.close_adoption_vote(clerk, vote)
+    adopted = panelwork.get_adopted_goal(panel, 1)
+    # The earlier demo content responds to goal 1 (set here: it was created before the panel's goals).
+    for proposal in db.session.scalars(select(Proposal).where(Proposal.title.like("A safe bike lane%"))):
+        proposal.panel_goal_id = adopted.id
+    for shared in db.session.scalars(select(CommitmentGoal).where(CommitmentGoal.title.like("Safe and active%"))):
+        shared.source_panel_goal_id = adopted.id
+    # Under vote now (Rita, the demo resident, has not voted yet), and a draft with an amendment waiting.
+    voting = panelwork.draft_goal(members[1], panel, title="Cleaner air around schools", theme="health",
+                                  text="No idling engines near school gates, and air quality measured at every school.")
+    (vote,) = panelwork.open_adoption_votes(clerk, panel, [voting])
+    for member in members[1:6]:
+        panelwork.cast_ballot(member, vote, "for")
+    draft = panelwork.draft_goal(members[0], panel, title="More public benches and drinking fountains",
+                                 theme="public space", text="A bench every 300 metres on the main walking routes.")
+    panelwork.propose_amendment(members[1], draft, reason="Older residents asked for shade too.",
+                                text="A bench every 300 metres on the main walking routes, in the shade where "
+                                     "possible, and a drinking fountain on every square.")
 
 
 def describe() -> str:
@@ -319,4 +441,6 @@ def describe() -> str:
         f"To try residency verification, log in as newcomer@agora.example and enter document "
         f"{TRY_DOCUMENT}, born {TRY_BIRTH.isoformat()}, postal code {TRY_POSTAL}.",
         "A citizens' panel drawn in public, with its verifiable result, is under Panels.",
+        "resident@agora.example sits on the demo citizens' panel (My panels: /panels/my-work); "
+        "clerk@agora.example facilitates it.",
     ])

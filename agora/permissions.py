@@ -38,6 +38,7 @@ class Permission(StrEnum):
     BUDGETS_MANAGE = "budgets:process:manage"
     BUDGETS_PROJECT_VALUATE = "budgets:project:valuate"  # valuators: clerks (and administrators)
     BUDGETS_BALLOT_CAST = "budgets:ballot:cast"  # eligibility per heading: see agora.budgets.services
+    BUDGETS_MILESTONE_MANAGE = "budgets:milestone:manage"  # execution tracking of funded projects: clerks
     CENSUS_REGISTER_IMPORT = "census:register:import"
     CENSUS_REGISTER_VIEW = "census:register:view"
     COMMITMENTS_GOAL_MANAGE = "commitments:goal:manage"
@@ -55,6 +56,7 @@ class Permission(StrEnum):
     PROPOSAL_EDIT = "proposals:proposal:edit"
     PROPOSAL_RETIRE = "proposals:proposal:retire"
     PROPOSAL_ARCHIVE = "proposals:proposal:archive"
+    PROPOSAL_SEND = "proposals:proposal:send"  # a successful proposal to a vote or a budget: administrators
     DEBATE_EDIT = "debates:debate:edit"
     COMMENT_EDIT = "comments:comment:edit"
     CONTENT_FLAG = "moderation:content:flag"
@@ -62,18 +64,29 @@ class Permission(StrEnum):
     MODERATION_CONTENT_HIDE = "moderation:content:hide"
     MODERATION_DEBATE_LOCK = "moderation:debate:lock"
     MODERATION_USER_BLOCK = "moderation:user:block"
+    # The panel at work (issue 7, step 7); object rules in agora.panelwork.services check membership of
+    # THAT panel, so always pass the panel (or the amendment) as the object.
+    PANELWORK_VIEW = "panels:workspace:view"  # active members and facilitators of the panel; clerks
+    PANELWORK_CONTRIBUTE = "panels:goal:contribute"  # draft, amend, vote: active members (role "member")
+    PANELWORK_AMENDMENT_DECIDE = "panels:amendment:decide"  # the goal's author, or who facilitates
+    PANELWORK_FACILITATE = "panels:workspace:facilitate"  # sessions, minutes, votes: facilitators; clerks
+    PANELWORK_MEMBERS_MANAGE = "panels:members:manage"  # add/remove members, adoption rule: clerks
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.RESIDENT: frozenset({Permission.ACCOUNT_RESIDENCY_VERIFY, Permission.CONTENT_FLAG,
                               # commitments: the object rules (membership, ownership) decide
-                              Permission.COMMITMENTS_COMMITMENT_CREATE, Permission.COMMITMENTS_COMMITMENT_UPDATE}),
+                              Permission.COMMITMENTS_COMMITMENT_CREATE, Permission.COMMITMENTS_COMMITMENT_UPDATE,
+                              # panel workspace: the object rules (membership of that panel) decide
+                              Permission.PANELWORK_VIEW, Permission.PANELWORK_CONTRIBUTE,
+                              Permission.PANELWORK_AMENDMENT_DECIDE, Permission.PANELWORK_FACILITATE}),
     Role.VERIFIED: frozenset({Permission.PARTICIPATE, Permission.VOTE_CAST, Permission.BUDGETS_BALLOT_CAST,
                               Permission.PROPOSAL_EDIT,
                               Permission.PROPOSAL_RETIRE, Permission.DEBATE_EDIT, Permission.COMMENT_EDIT}),
     Role.CLERK: frozenset({Permission.CENSUS_REGISTER_IMPORT, Permission.CENSUS_REGISTER_VIEW,
                            Permission.COMMITMENTS_INDICATOR_RECORD, Permission.COMMITMENTS_COMMITMENT_COMMENT,
                            Permission.COMMITMENTS_COMMITMENT_ENDORSE, Permission.BUDGETS_PROJECT_VALUATE,
+                           Permission.PANELWORK_MEMBERS_MANAGE, Permission.BUDGETS_MILESTONE_MANAGE,
                            Permission.PANELS_MANAGE}),
     Role.MODERATOR: frozenset({Permission.MODERATION_QUEUE_VIEW, Permission.MODERATION_CONTENT_HIDE,
                                Permission.MODERATION_DEBATE_LOCK, Permission.MODERATION_USER_BLOCK}),

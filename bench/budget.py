@@ -3,7 +3,7 @@
 Run by hand from the repository root (pabutools must be installed: ``pip install .[bench]``)::
 
     python bench/budget.py [--refdata ../shared/refdata] [--timeout 120] [--files Wieliczka,Assen]
-                           [--variants exhaustive,overspend] [--skip-pabutools]
+                           [--variants exhaustive,overspend] [--skip-pabutools] [--no-skip-ahead]
 
 For each approval file of ``<refdata>/pb`` it times greedy (cost utility, i.e. by votes) and the Method
 of Equal Shares with add1 completion, here and in pabutools, each run in its own process so that peak
@@ -19,6 +19,12 @@ Printed per run: rule time (parse excluded) and parse time (imports excluded), f
 whether the sets of selected projects agree; the speed ratio (pabutools rule time / ours); the peak RSS
 of each process (interpreter, imports and parsed file included).
 pabutools is a GPL yardstick used only here, in separate processes; voting.budget never imports it.
+
+Besides the files, two synthetic votes with few voters and a big budget (the case where add1 needs thousands
+of one-unit raises): ``synthetic:<budget>``, the textbook 6 + 4 voters (a1, a2, a3 against b1, b2) with
+costs scaled to the budget. ``--no-skip-ahead`` runs every add1 raise (``equal_shares(skip_ahead=False)``),
+to compare with skipping the raises proven to keep the outcome; "MES runs" counts raises either way, and
+"computed" the runs actually done.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+SYNTHETIC = ["synthetic:100000", "synthetic:1000000"]
 APPROVAL_FILES = [
     "Netherlands_Assen_2024.pb",
     "Poland_Swiecie_2023.pb",
@@ -43,22 +50,33 @@ APPROVAL_FILES = [
 ]
 
 
+def _synthetic(path: str):
+    from voting.budget import make_election
+
+    budget = int(path.split(":")[1])
+    names = ("a1", "a2", "a3", "b1", "b2")
+    costs = [3 * budget // 10] * 3 + [4 * budget // 10] * 2
+    return make_election(list(zip(names, costs, strict=True)), [["a1", "a2", "a3"]] * 6 + [["b1", "b2"]] * 4, budget)
+
+
 def _worker(impl: str, task: str, path: str) -> None:
     """Run one task in this process and print a JSON line."""
-    if impl == "ours":
+    if impl.startswith("ours"):
         sys.path.insert(0, str(REPO))
         from voting.budget import equal_shares, greedy, read_pb
 
         t0 = time.perf_counter()
-        election = read_pb(path)
+        election = _synthetic(path) if path.startswith("synthetic:") else read_pb(path)
         t1 = time.perf_counter()
         if task == "greedy":
             result = greedy(election)
         else:
             variant = task.split(":")[1]
-            result = equal_shares(election, completion="add1", add1_stop=variant, explain=False)
+            result = equal_shares(election, completion="add1", add1_stop=variant, explain=False,
+                                  skip_ahead=impl != "ours-no-skip")
         selected = list(result.selected)
-        extra = {"runs": result.mes_runs, "share": float(result.per_voter_budget or 0)}
+        extra = {"runs": result.mes_runs, "computed": result.mes_runs_computed,
+                 "share": float(result.per_voter_budget or 0)}
     else:
         from pabutools.election import Cost_Sat, parse_pabulib
         from pabutools.rules import (
@@ -131,16 +149,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", help="comma-separated substrings selecting files")
     parser.add_argument("--variants", default="exhaustive,overspend")
     parser.add_argument("--skip-pabutools", action="store_true")
+    parser.add_argument("--no-skip-ahead", action="store_true", help="add1: run every raise (the old way)")
     parser.add_argument("--worker", nargs=3, metavar=("IMPL", "TASK", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         _worker(*args.worker)
         return 0
     folder = Path(args.refdata) / "pb"
-    files = [folder / f for f in APPROVAL_FILES if (folder / f).is_file()]
+    files = [folder / f for f in APPROVAL_FILES if (folder / f).is_file()] + [Path(s) for s in SYNTHETIC]
     if args.files:
         keys = [k.strip() for k in args.files.split(",")]
-        files = [f for f in files if any(k in f.name for k in keys)]
+        files = [f for f in files if any(k in str(f) for k in keys)]
     if not files:
         print(f"no reference files under {folder}", file=sys.stderr)
         return 2
@@ -153,9 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     for path in files:
         for task in tasks:
-            ours = _launch("ours", task, path, timeout=600)
+            ours = _launch("ours-no-skip" if args.no_skip_ahead else "ours", task, path, timeout=600)
+            synthetic = str(path).startswith("synthetic:")
+            label = str(path) if synthetic else path.name
             theirs = (
-                {"skipped": True} if args.skip_pabutools else _launch("pabutools", task, path, args.timeout)
+                {"skipped": True}
+                if args.skip_pabutools or synthetic
+                else _launch("pabutools", task, path, args.timeout)
             )
             agree = "-"
             ratio = "-"
@@ -168,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             if "selected" in ours:
                 notes.append(f"{len(ours['selected'])} projects")
                 if ours.get("runs", 0) > 1:
-                    notes.append(f"{ours['runs']} MES runs")
+                    notes.append(f"{ours['runs']} MES runs ({ours['computed']} computed)")
             if "selected" in theirs and agree == "NO":
                 notes.append(f"pabutools {len(theirs['selected'])} projects")
             if "error" in theirs:
@@ -180,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
             their_time = "skipped" if theirs.get("skipped") else _fmt_time(theirs)
             their_mb = f"{theirs['rss_mb']:.0f}" if "rss_mb" in theirs else "-"
             print(
-                f"{path.name[:40]:<40} {task:<22} {_fmt_time(ours):>9} {ours_parse:>7} {their_time:>10} "
+                f"{label[:40]:<40} {task:<22} {_fmt_time(ours):>9} {ours_parse:>7} {their_time:>10} "
                 f"{their_parse:>7} {agree:>6} {ratio:>8} {ours.get('rss_mb', 0):>8.0f} {their_mb:>8}  "
                 + ", ".join(notes),
                 flush=True,

@@ -67,6 +67,7 @@ def _clean_database(request):
     application = request.getfixturevalue("app")
     from agora.db import db
     from agora.extensions import limiter
+    from agora.proposals import listing_cache
 
     with application.app_context():
         db.session.remove()
@@ -74,6 +75,7 @@ def _clean_database(request):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         limiter.reset()
+        listing_cache.clear()  # rows were deleted behind the ORM's back
 
 
 @pytest.fixture

@@ -61,9 +61,11 @@ def test_catalog_translates_every_message(lang, code_messages):
 def test_compiled_catalog_matches_the_po_file(lang):
     po = _read_po(lang)
     mo = read_mo(io.BytesIO((TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo").read_bytes()))
-    def entries(catalog):  # plural entries carry tuples (or lists, from .mo files)
-        return {str(m.id): (tuple(m.string) if isinstance(m.string, list | tuple) else m.string)
-                for m in catalog if m.id}
+    def entries(catalog):  # plural entries carry tuples (or lists, from .mo files), in their ids too
+        def key(value):
+            return tuple(value) if isinstance(value, list | tuple) else value
+
+        return {key(m.id): key(m.string) for m in catalog if m.id}
 
     assert entries(po) == entries(mo), (
         f"{lang}: messages.mo is stale; run `agora translations compile`")

@@ -10,8 +10,12 @@ One ballot per line, candidates in rank order, one per cell. An empty cell is a 
 ``A=B`` marks several candidates at one rank (an overvote or a tie) and the word ``overvote``
 an overvote whose candidates are unknown. An optional first line of headers is recognised
 when a cell reads ``count`` (or ``weight``/``ballots``) or starts with ``rank``, ``choice``
-or ``pref``; the ``count`` column then gives the number of identical ballots on the line.
-Lines starting with ``#`` are comments.
+or ``pref``; the ``count`` column then gives the number of identical ballots on the line, and
+a column headed ``receipt``, ``id``, ``ballot id`` or ``voter id`` names each ballot (it is not
+a rank and is left out of the count). Lines starting with ``#`` are comments, except a line
+whose first cell is ``#candidates``: its other cells announce the candidates in ballot order
+(so candidates without any vote, and the ballot order used by tie-break rules, are known); it
+must come before the ballots.
 
 BLT format
 ----------
@@ -168,6 +172,8 @@ def read_preflib(path: str | Path) -> Profile:
 
 
 _HEADER_WORDS = ("count", "weight", "ballots")
+_ID_WORDS = ("receipt", "id", "ballot id", "ballot_id", "voter id", "voter_id")
+_CANDIDATES_MARK = "#candidates"
 
 
 def read_csv(
@@ -194,23 +200,51 @@ def read_csv(
     counts: list[int] = []
     line_of: list[int] = []
     count_col: int | None = None
+    id_cols: set[int] = set()
     first = True
     allowed = None if candidates is None else {str(c): c for c in candidates}
     for ln, cells in enumerate(reader, start=1):
+        if cells and cells[0].strip().lower() == _CANDIDATES_MARK:
+            if not first or rankings:
+                raise BallotFormatError(
+                    "the #candidates line must come before the header and the ballots",
+                    code="late_candidates",
+                    file=name,
+                    line=ln,
+                )
+            announced = [c.strip() for c in cells[1:] if c.strip()]
+            if len(set(announced)) != len(announced) or not announced:
+                raise BallotFormatError(
+                    "the #candidates line must name each candidate once",
+                    code="duplicate_candidate",
+                    file=name,
+                    line=ln,
+                )
+            if candidates is None:
+                candidates = announced
+                allowed = {c: c for c in announced}
+            continue
         if not cells or all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
             continue
         lowered = [c.strip().lower() for c in cells]
         if first:
             first = False
-            if any(c in _HEADER_WORDS or c.startswith(("rank", "choice", "pref")) for c in lowered):
+            if any(
+                c in _HEADER_WORDS or c in _ID_WORDS or c.startswith(("rank", "choice", "pref"))
+                for c in lowered
+            ):
                 for j, c in enumerate(lowered):
                     if c in _HEADER_WORDS:
                         count_col = j
+                    elif c in _ID_WORDS:
+                        id_cols.add(j)
                 continue
         count = 1
         ranking: list[object] = []
         for j, cell in enumerate(cells):
             text = cell.strip()
+            if j in id_cols:
+                continue
             if j == count_col:
                 try:
                     count = int(text)

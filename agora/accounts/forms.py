@@ -57,6 +57,11 @@ class LanguageForm(FlaskForm):
     submit = SubmitField(_l("Change language"))
 
 
+class EmailNotificationsForm(FlaskForm):
+    enabled = BooleanField(_l("E-mail me my notifications (news of what I follow, replies, mentions)"))
+    submit = SubmitField(_l("Save"))
+
+
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired()])
     confirm = BooleanField(

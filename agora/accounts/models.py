@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agora.db import db, utcnow
@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     deleted_at: Mapped[datetime | None]
     # Bumped on password change and deletion: invalidates sessions and reset tokens.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Notifications also come by e-mail (when the site sends mail); on by default, off in the settings.
+    email_notifications: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     staff_roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

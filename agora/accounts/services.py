@@ -196,6 +196,12 @@ def set_locale(user: User, locale: str) -> None:
     db.session.flush()
 
 
+def set_email_notifications(user: User, enabled: bool) -> None:
+    """The account holder turns e-mailed notifications on or off (in-app notifications stay)."""
+    user.email_notifications = bool(enabled)
+    db.session.flush()
+
+
 def delete_account(user: User, *, password: str) -> None:
     """Delete the account: personal data is erased, content stays, shown as by a deleted user.
 

@@ -10,6 +10,7 @@ from agora.accounts import services
 from agora.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
+    EmailNotificationsForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
@@ -150,13 +151,32 @@ def reset_password(token: str):
 @bp.route("/settings")
 @login_required
 def settings():
-    return render_template(
-        "accounts/settings.html",
-        password_form=ChangePasswordForm(),
-        language_form=LanguageForm(locale=current_user.locale or "en"),
-        delete_form=DeleteAccountForm(),
-        resend_form=ResendConfirmationForm(),
-    )
+    return _settings_page()
+
+
+def _settings_page(**forms):
+    from agora.notifications.services import mail_enabled
+
+    defaults = {
+        "password_form": ChangePasswordForm, "delete_form": DeleteAccountForm, "resend_form": ResendConfirmationForm,
+        "language_form": lambda: LanguageForm(locale=current_user.locale or "en"),
+        "mail_form": lambda: EmailNotificationsForm(enabled=current_user.email_notifications),
+    }
+    for name, make in defaults.items():
+        forms.setdefault(name, make())
+    return render_template("accounts/settings.html", mail_enabled=mail_enabled(), **forms)
+
+
+@bp.post("/notifications")
+@login_required
+def email_notifications():
+    form = EmailNotificationsForm()
+    if form.validate_on_submit():
+        with unit_of_work():
+            services.set_email_notifications(current_user, form.enabled.data)
+        flash(_("Your notifications will also come by e-mail.") if form.enabled.data
+              else _("Your notifications will no longer come by e-mail."), "success")
+    return redirect(url_for("accounts.settings"))
 
 
 @bp.post("/password")
@@ -175,13 +195,7 @@ def change_password():
             login_user(current_user._get_current_object())  # keep this session: the version changed
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.settings"))
-    return render_template(
-        "accounts/settings.html",
-        password_form=form,
-        language_form=LanguageForm(locale=current_user.locale or "en"),
-        delete_form=DeleteAccountForm(),
-        resend_form=ResendConfirmationForm(),
-    ), 400
+    return _settings_page(password_form=form), 400
 
 
 @bp.post("/delete")
@@ -198,10 +212,4 @@ def delete_account():
             logout_user()
             flash(_("Your account has been deleted. What you wrote stays, without your name."), "info")
             return redirect(url_for("main.index"))
-    return render_template(
-        "accounts/settings.html",
-        password_form=ChangePasswordForm(),
-        language_form=LanguageForm(locale=current_user.locale or "en"),
-        delete_form=form,
-        resend_form=ResendConfirmationForm(),
-    ), 400
+    return _settings_page(delete_form=form), 400

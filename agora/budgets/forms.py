@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -26,7 +27,13 @@ class ProcessForm(FlaskForm):
                                 validators=[Optional(), NumberRange(min=0, max=200)])
     max_projects = IntegerField(_l("Maximum number of projects per ballot"),
                                 validators=[Optional(), NumberRange(min=1, max=200)],
-                                description=_l("Leave empty for no maximum (knapsack ballots)."))
+                                description=_l("Leave empty for no maximum (knapsack and cumulative ballots). For "
+                                               "a ranking ballot: the number of places to rank."))
+    total_points = IntegerField(_l("Points each voter distributes (cumulative ballots)"),
+                                validators=[Optional(), NumberRange(min=1, max=services.MAX_POINTS)])
+    max_points = IntegerField(_l("Most points one project may get (cumulative ballots)"),
+                              validators=[Optional(), NumberRange(min=1, max=services.MAX_POINTS)],
+                              description=_l("Leave empty to allow all the points on one project."))
     ballot_size = IntegerField(_l("Projects per heading on the ballot"), default=10,
                                validators=[InputRequired(), NumberRange(min=1, max=200)],
                                description=_l("The most supported feasible projects of each heading go to the ballot."))
@@ -46,6 +53,11 @@ class ProjectForm(FlaskForm):
     heading_id = SelectField(_l("Heading"), coerce=int, choices=[])
     estimated_cost = IntegerField(_l("Estimated cost (EUR)"),
                                   validators=[InputRequired(), NumberRange(min=1, max=services.MAX_AMOUNT)])
+    image = FileField(_l("Image (optional)"), render_kw={"accept": "image/png,image/jpeg,image/webp"},
+                      description=_l("A PNG, JPEG or WebP image, at most 1 MB. Location and camera details are "
+                                     "removed before it is published."))
+    image_alt = StringField(_l("Describe the image"), validators=[Optional(), Length(max=300)],
+                            description=_l("For people who cannot see it. Required with an image."))
     submit = SubmitField(_l("Submit the project"))
 
 
@@ -73,3 +85,14 @@ class ReceiptForm(FlaskForm):
         csrf = False  # a read-only lookup by GET
 
     receipt = StringField(_l("Receipt code"), validators=[DataRequired(), Length(max=40)])
+
+
+class MilestoneForm(FlaskForm):
+    title = StringField(_l("Milestone"), validators=[DataRequired(), Length(min=3, max=200)],
+                        description=_l("For example: “Design approved” or “Works finished”."))
+    due_on = DateField(_l("Date (planned or reached)"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=_choices(services.MILESTONE_STATUSES), default="planned")
+    percent = IntegerField(_l("Progress (%)"), default=0, validators=[Optional(), NumberRange(min=0, max=100)],
+                           description=_l("0 to 100. A milestone marked done counts as 100%."))
+    description = TextAreaField(_l("What happened or what is planned"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Save the milestone"))

@@ -6,11 +6,11 @@ contest per heading (``budget-heading:<id>``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from agora.accounts.models import User
 from agora.census.models import District
@@ -34,7 +34,10 @@ class BudgetProcess(db.Model):
     rule: Mapped[str] = mapped_column(String(20), default="mes")
     ballot_type: Mapped[str] = mapped_column(String(20), default="knapsack")
     min_projects: Mapped[int] = mapped_column(default=0)
-    max_projects: Mapped[int | None]
+    max_projects: Mapped[int | None]  # ranking ballots: the number of places (rank up to N projects)
+    # Cumulative ballots: the points each voter distributes, and the most one project may get.
+    total_points: Mapped[int | None]
+    max_points: Mapped[int | None]
     ballot_size: Mapped[int] = mapped_column(default=10)  # the N most supported projects per heading
     currency: Mapped[str] = mapped_column(String(8), default="EUR")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -73,7 +76,9 @@ class BudgetHeading(db.Model):
 class BudgetProject(db.Model):
     __tablename__ = "budget_projects"
     __table_args__ = (CheckConstraint("estimated_cost > 0", name="estimated_cost_positive"),
-                      CheckConstraint("price IS NULL OR price > 0", name="price_positive"))
+                      CheckConstraint("price IS NULL OR price > 0", name="price_positive"),
+                      # A successful proposal becomes a project of a given process at most once.
+                      UniqueConstraint("process_id", "proposal_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[int] = mapped_column(ForeignKey("budget_processes.id", ondelete="CASCADE"), index=True)
@@ -92,9 +97,16 @@ class BudgetProject(db.Model):
     valuated_at: Mapped[datetime | None]
     supports_count: Mapped[int] = mapped_column(default=0)
     on_ballot: Mapped[bool] = mapped_column(default=False)
+    # The successful proposal this project comes from, if any (see agora.proposals.services.send_to_budget).
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
+    # An optional image from the author: type checked by content, metadata stripped, loaded only when served.
+    image: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    image_type: Mapped[str | None] = mapped_column(String(20))
+    image_alt: Mapped[str | None] = mapped_column(String(300))
 
     heading: Mapped[BudgetHeading] = relationship(lazy="joined")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    proposal: Mapped[Proposal | None] = relationship("Proposal")  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<BudgetProject {self.id} {self.title!r}>"
@@ -110,3 +122,26 @@ class BudgetSupport(db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("budget_projects.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BudgetMilestone(db.Model):
+    """A step in carrying out a funded project, kept up to date by clerks after the vote."""
+
+    __tablename__ = "budget_milestones"
+    __table_args__ = (CheckConstraint("percent >= 0 AND percent <= 100", name="percent_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("budget_projects.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date | None]
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    percent: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[BudgetProject] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<BudgetMilestone {self.id} {self.title!r} {self.status} {self.percent}%>"

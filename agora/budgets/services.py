@@ -33,7 +33,14 @@ from sqlalchemy.exc import IntegrityError
 from agora import audit
 from agora.ballots import services as ballot_box
 from agora.ballots.services import CastReceipt
-from agora.budgets.models import PHASES, BudgetHeading, BudgetProcess, BudgetProject, BudgetSupport
+from agora.budgets.models import (
+    PHASES,
+    BudgetHeading,
+    BudgetMilestone,
+    BudgetProcess,
+    BudgetProject,
+    BudgetSupport,
+)
 from agora.db import db, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PhaseClosed
 from agora.permissions import Permission, object_rule, require
@@ -58,7 +65,18 @@ RULES = {
 BALLOT_TYPES = {
     "knapsack": _l("Approval within the heading's budget: pick projects until the money runs out"),
     "approval": _l("Approval of a minimum and maximum number of projects"),
+    "cumulative": _l("Cumulative points: distribute a number of points among the projects"),
+    "ranking": _l("Ranking: rank up to a number of projects, first choice first"),
 }
+# How each ballot type is stored in the .pb export and counted by voting.budget.
+VOTE_TYPES = {"knapsack": "approval", "approval": "approval", "cumulative": "cumulative", "ranking": "ordinal"}
+MAX_POINTS = 1000
+MILESTONE_STATUSES = {"planned": _l("Planned"), "in_progress": _l("In progress"), "delayed": _l("Delayed"),
+                      "done": _l("Done")}
+# A funded project's execution, derived from its milestones (shown in this order on the process page).
+EXECUTION_STATUSES = {"delayed": _l("Delayed"), "in_progress": _l("In progress"), "not_started": _l("Not started"),
+                      "completed": _l("Completed")}
+FOLLOW_TYPE = "budget_projects"
 FEASIBILITY = {"pending": _l("Not reviewed yet"), "feasible": _l("Feasible"), "unfeasible": _l("Unfeasible")}
 RESULTS_PHASES = ("reviewing_ballots", "finished")
 MAX_AMOUNT = 10**12
@@ -92,6 +110,8 @@ class ProcessRules:
     min_projects: int = 0
     max_projects: int | None = None
     ballot_size: int = 10
+    total_points: int | None = None
+    max_points: int | None = None
     schedule: dict[str, date] = field(default_factory=dict)
     city_name: str = ""
 
@@ -124,6 +144,19 @@ def _clean_rules(rules: ProcessRules) -> ProcessRules:
                            field="max_projects")
     if rules.ballot_type == "approval" and max_projects is None:
         raise InvalidInput(_("An approval ballot needs a maximum number of projects."), field="max_projects")
+    if rules.ballot_type == "ranking" and max_projects is None:
+        raise InvalidInput(_("A ranking ballot needs a maximum number of projects: the number of places to rank."),
+                           field="max_projects")
+    total_points = max_points = None
+    if rules.ballot_type == "cumulative":
+        total_points = int(rules.total_points or 0)
+        if not 1 <= total_points <= MAX_POINTS:
+            raise InvalidInput(_("A cumulative ballot needs between 1 and %(n)d points to distribute.", n=MAX_POINTS),
+                               field="total_points")
+        max_points = int(rules.max_points) if rules.max_points else total_points
+        if not 1 <= max_points <= total_points:
+            raise InvalidInput(_("The most points one project may get must be between 1 and the points to "
+                                 "distribute (%(n)d).", n=total_points), field="max_points")
     if not 1 <= int(rules.ballot_size or 0) <= 200:
         raise InvalidInput(_("Between 1 and 200 projects per heading go to the ballot."), field="ballot_size")
     schedule = {p: d for p, d in (rules.schedule or {}).items() if d is not None}
@@ -135,13 +168,15 @@ def _clean_rules(rules: ProcessRules) -> ProcessRules:
     return ProcessRules(title=title, description=(rules.description or "").strip(), city_amount=int(rules.city_amount),
                         district_amounts=amounts, rule=rules.rule, ballot_type=rules.ballot_type,
                         min_projects=min_projects, max_projects=max_projects, ballot_size=int(rules.ballot_size),
+                        total_points=total_points, max_points=max_points,
                         schedule=schedule, city_name=(rules.city_name or "").strip())
 
 
 def _apply(process: BudgetProcess, rules: ProcessRules) -> None:
     from agora.census.models import District
 
-    for name in ("title", "description", "rule", "ballot_type", "min_projects", "max_projects", "ballot_size"):
+    for name in ("title", "description", "rule", "ballot_type", "min_projects", "max_projects", "ballot_size",
+                 "total_points", "max_points"):
         setattr(process, name, getattr(rules, name))
     process.schedule = {p: d.isoformat() for p, d in rules.schedule.items()}
     by_district = {h.district_id: h for h in process.headings}
@@ -197,6 +232,7 @@ def update_process(actor: User, process: BudgetProcess, rules: ProcessRules) -> 
 def _rules_details(process: BudgetProcess) -> dict[str, Any]:
     return {"title": process.title, "rule": process.rule, "ballot_type": process.ballot_type,
             "min_projects": process.min_projects, "max_projects": process.max_projects,
+            "total_points": process.total_points, "max_points": process.max_points,
             "ballot_size": process.ballot_size, "schedule": process.schedule,
             "headings": {h.name: h.amount for h in process.headings}}
 
@@ -293,12 +329,41 @@ class ProjectData:
     estimated_cost: int
     description: str = ""
     location: str = ""
+    image: bytes | None = None
+    image_alt: str = ""
+
+
+def _check_image(data: bytes, alt: str) -> tuple[bytes, str, str]:
+    """The image without metadata, its type and alt text; InvalidInput naming the field otherwise."""
+    from flask import current_app
+
+    from agora import uploads
+
+    limit = int(current_app.config["BUDGETS_MAX_IMAGE_BYTES"])
+    if len(data) > limit:
+        raise InvalidInput(_("The image is larger than %(n)d kB.", n=limit // 1024), field="image")
+    content_type = uploads.sniff_type(data)
+    not_accepted = InvalidInput(_("The image must be a PNG, JPEG or WebP file."), field="image")
+    if content_type not in uploads.IMAGE_TYPES:
+        raise not_accepted
+    try:  # no GPS position, device or owner name in a published photo
+        data = uploads.strip_metadata(data, content_type)
+    except uploads.DamagedImage:
+        raise not_accepted from None
+    alt = " ".join((alt or "").split())
+    if not alt:
+        raise InvalidInput(_("Describe the image for people who cannot see it."), field="image_alt")
+    if len(alt) > 300:
+        raise InvalidInput(_("The image description is at most 300 characters."), field="image_alt")
+    return data, content_type, alt
 
 
 def submit_project(actor: User, process: BudgetProcess, data: ProjectData) -> BudgetProject:
     """A verified resident proposes a project while the process accepts projects.
 
-    Raises PermissionDenied (not verified), PhaseClosed (not accepting), InvalidInput.
+    An optional image (``BUDGETS_MAX_IMAGE_BYTES``; PNG, JPEG or WebP by content) is stored without
+    its metadata and needs a description (alt text).
+    Raises PermissionDenied (not verified), PhaseClosed (not accepting), InvalidInput (naming the field).
     """
     require(actor, Permission.PARTICIPATE)
     if process.phase != "accepting":
@@ -315,8 +380,11 @@ def submit_project(actor: User, process: BudgetProcess, data: ProjectData) -> Bu
     project = BudgetProject(process_id=process.id, heading_id=heading.id, title=title,
                             description=(data.description or "").strip(), location=(data.location or "").strip()[:200],
                             estimated_cost=int(data.estimated_cost), author_id=actor.id)
+    if data.image:
+        project.image, project.image_type, project.image_alt = _check_image(data.image, data.image_alt)
     db.session.add(project)
     db.session.flush()
+    follow_project(actor, project)  # the author hears of its milestones if it is funded
     return project
 
 
@@ -410,49 +478,113 @@ def money(amount: int | None, process: BudgetProcess | None = None) -> str:
     return f"{amount:,}".replace(",", "\u202f") + f"\u00a0{unit}"
 
 
-def validate_ballot(heading: BudgetHeading, project_ids: list[int]) -> list[int]:
-    """Check a ballot against the announced ballot type; return the project ids in ballot order.
+Choice = list[int] | dict[int, int]
 
-    Raises InvalidInput with the reason: an unknown project, over the budget (and by how much),
-    too few or too many projects.
+
+def validate_ballot(heading: BudgetHeading, choice: Choice) -> dict[str, list[int]]:
+    """Check a ballot against the announced ballot type; return the content to store.
+
+    ``choice`` is, by ballot type: *knapsack* and *approval*, the chosen project ids; *cumulative*,
+    ``{project id: points}``; *ranking*, ``{project id: rank}`` (1 = first choice) or the ids in rank
+    order. The content is ``{"projects": [...]}`` (ballot order; rank order for a ranking) plus
+    ``"points"`` (same order) for a cumulative ballot; projects given 0 points or no rank are left out.
+
+    Raises InvalidInput with the reason: an unknown project, over the budget (and by how much), too
+    few or too many projects, too many points in all or for one project, a rank given twice or missing.
     """
     process = heading.process
     on_ballot = {p.id: p for p in list_projects(process, heading, ballot_only=True)}
-    chosen: list[int] = []
-    for pid in project_ids:
-        if pid not in on_ballot:
-            raise InvalidInput(_("This ballot names a project that is not on this heading's ballot."))
-        if pid not in chosen:
-            chosen.append(pid)
+    order = list(on_ballot)
+    kind = process.ballot_type
+    if kind == "ranking" and not isinstance(choice, dict):
+        choice = {pid: rank for rank, pid in enumerate(choice, start=1)}
+    if kind == "cumulative" and not isinstance(choice, dict):
+        raise InvalidInput(_("Give each project a number of points."))
+    if isinstance(choice, dict):
+        values = {}
+        for pid, value in choice.items():
+            if pid not in on_ballot:
+                raise InvalidInput(_("This ballot names a project that is not on this heading's ballot."))
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidInput(_("Give %(project)s a whole number, 0 or more.", project=on_ballot[pid].title))
+            if value:
+                values[pid] = value
+        chosen = list(values)
+    else:
+        values, chosen = {}, []
+        for pid in choice:
+            if pid not in on_ballot:
+                raise InvalidInput(_("This ballot names a project that is not on this heading's ballot."))
+            if pid not in chosen:
+                chosen.append(pid)
     if not chosen:
+        if kind == "cumulative":
+            raise InvalidInput(_("Give points to at least one project."))
+        if kind == "ranking":
+            raise InvalidInput(_("Rank at least one project."))
         raise InvalidInput(_("Choose at least one project."))
-    if process.ballot_type == "knapsack":
-        total = sum(on_ballot[pid].price or 0 for pid in chosen)
-        if total > heading.amount:
-            raise InvalidInput(_("Your choice costs %(total)s, which is %(over)s over this heading's budget of "
-                                 "%(budget)s. Remove a project and try again.", total=money(total, process),
-                                 over=money(total - heading.amount, process), budget=money(heading.amount, process)))
+    content: dict[str, list[int]]
+    if kind == "cumulative":
+        for pid in chosen:
+            if values[pid] > (process.max_points or 0):
+                raise InvalidInput(_("You gave %(points)d points to %(project)s; a project can get at most %(max)d.",
+                                     points=values[pid], project=on_ballot[pid].title, max=process.max_points or 0))
+        given = sum(values.values())
+        if given > (process.total_points or 0):
+            raise InvalidInput(_("You gave %(given)d points, %(over)d more than the %(total)d you have. Take some "
+                                 "away and try again.", given=given, over=given - (process.total_points or 0),
+                                 total=process.total_points or 0))
+        chosen.sort(key=order.index)
+        content = {"projects": chosen, "points": [values[pid] for pid in chosen]}
+    elif kind == "ranking":
+        by_rank: dict[int, list[int]] = {}
+        for pid in chosen:
+            by_rank.setdefault(values[pid], []).append(pid)
+        places = process.max_projects or len(order)
+        if len(chosen) > places:
+            raise InvalidInput(_("Rank at most %(n)d projects; you ranked %(k)d.", n=places, k=len(chosen)))
+        for rank in sorted(by_rank):
+            if rank > places:
+                raise InvalidInput(_("Ranks go from 1 to %(n)d; %(project)s has rank %(rank)d.", n=places,
+                                     project=on_ballot[by_rank[rank][0]].title, rank=rank))
+            if len(by_rank[rank]) > 1:
+                raise InvalidInput(_("Rank %(rank)d is given to more than one project (%(projects)s). Give each "
+                                     "rank once.", rank=rank,
+                                     projects=", ".join(on_ballot[pid].title for pid in by_rank[rank])))
+        missing = next((r for r in range(1, len(chosen) + 1) if r not in by_rank), None)
+        if missing is not None:
+            raise InvalidInput(_("Ranks must follow on from 1 without gaps: rank %(rank)d is missing.", rank=missing))
+        content = {"projects": [by_rank[r][0] for r in range(1, len(chosen) + 1)]}
+    else:
+        if kind == "knapsack":
+            total = sum(on_ballot[pid].price or 0 for pid in chosen)
+            if total > heading.amount:
+                raise InvalidInput(_("Your choice costs %(total)s, which is %(over)s over this heading's budget of "
+                                     "%(budget)s. Remove a project and try again.", total=money(total, process),
+                                     over=money(total - heading.amount, process),
+                                     budget=money(heading.amount, process)))
+        content = {"projects": sorted(chosen, key=order.index)}
     if process.min_projects and len(chosen) < process.min_projects:
         raise InvalidInput(_("Choose at least %(n)d projects; you chose %(k)d.", n=process.min_projects, k=len(chosen)))
     if process.max_projects and len(chosen) > process.max_projects:
         raise InvalidInput(_("Choose at most %(n)d projects; you chose %(k)d.", n=process.max_projects, k=len(chosen)))
-    order = list(on_ballot)
-    return sorted(chosen, key=order.index)
+    return content
 
 
-def cast_budget_ballot(actor: User, heading: BudgetHeading, project_ids: list[int],
+def cast_budget_ballot(actor: User, heading: BudgetHeading, choice: Choice,
                        change_key: str | None = None) -> CastReceipt:
     """Cast (or, with the change key, change) the actor's secret ballot in a heading while balloting.
 
-    One ballot per verified resident per heading, stored in the shared ballot box without any
-    link to the voter. The whole ballot is validated at once, so no submission (concurrent or
-    not) can exceed the heading's budget; a second concurrent first ballot raises Conflict.
+    ``choice`` as :func:`validate_ballot` takes it. One ballot per verified resident per heading,
+    stored in the shared ballot box without any link to the voter. The whole ballot is validated at
+    once, so no submission (concurrent or not) can exceed the heading's budget or points; a second
+    concurrent first ballot raises Conflict.
     Raises PermissionDenied (not this resident's heading), PhaseClosed, InvalidInput, Conflict.
     """
     require(actor, Permission.BUDGETS_BALLOT_CAST, heading)
     if heading.process.phase != "balloting":
         raise PhaseClosed(_("This budget is not open for voting."))
-    content = {"projects": validate_ballot(heading, project_ids)}
+    content = validate_ballot(heading, choice)
     if change_key:
         receipt = ballot_box.change_ballot(actor, contest(heading), change_key, content)
         return CastReceipt(receipt, None)
@@ -491,56 +623,82 @@ def require_results(process: BudgetProcess) -> None:
         raise PermissionDenied(_("Results and ballots stay hidden from everyone until balloting closes."))
 
 
-def _ballot_rows(heading: BudgetHeading) -> list[tuple[str, list[int]]]:
-    return [(b.receipt, list(b.content["projects"])) for b in ballot_box.list_ballots(contest(heading))]
+def _ballot_rows(heading: BudgetHeading) -> list[tuple[str, list[int], list[int] | None]]:
+    """``(receipt, project ids, points or None)`` per ballot, in receipt order."""
+    return [(b.receipt, list(b.content["projects"]), b.content.get("points"))
+            for b in ballot_box.list_ballots(contest(heading))]
+
+
+def vote_type(process: BudgetProcess) -> str:
+    return VOTE_TYPES[process.ballot_type]
 
 
 def election(heading: BudgetHeading) -> Any:
     """The heading's vote as a :class:`voting.budget.Election`: projects on the ballot (ids as text, official
-    prices), anonymised ballots numbered in receipt order, and META naming the announced rule."""
-    from voting.budget import make_election
+    prices), anonymised ballots numbered in receipt order, and META naming the announced rule and limits.
+
+    Knapsack and approval ballots are Pabulib ``approval`` ballots; cumulative ballots ``cumulative``
+    with their points (META ``max_sum_points``, ``max_points``); ranking ballots ``ordinal``, best first,
+    with META ``max_length`` the number of places, which makes ``voting.budget`` score them as Pabulib's
+    default Borda does: with N places a first choice scores N points, a second N - 1, ..., the last 1.
+    """
+    from voting.budget import Ballot, make_election
 
     process = heading.process
+    kind = vote_type(process)
     projects = list_projects(process, heading, ballot_only=True)
-    ballots = [{"projects": [str(p) for p in ids], "voter_id": str(i)}
-               for i, (_receipt, ids) in enumerate(_ballot_rows(heading), start=1)]
+    ballots = [Ballot(projects=tuple(str(p) for p in ids), points=tuple(points) if kind == "cumulative" else None,
+                      voter_id=str(i))
+               for i, (_receipt, ids, points) in enumerate(_ballot_rows(heading), start=1)]
     meta = {"description": f"{process.title} / {heading.name}", "country": "", "unit": heading.name,
             "instance": str(process.id), "currency": process.currency,
             "rule": "equalshares/add1" if process.rule == "mes" else "greedy",
             "date_begin": process.schedule.get("balloting", ""), "date_end": (process.closed_at.date().isoformat()
                                                                               if process.closed_at else "")}
-    if process.ballot_type == "approval" and process.max_projects:
+    if process.max_projects and process.ballot_type != "knapsack":
         meta["max_length"] = str(process.max_projects)
     if process.min_projects:
         meta["min_length"] = str(process.min_projects)
-    return make_election([{"id": str(p.id), "cost": p.price, "name": p.title} for p in projects],
-                         [_library_ballot(b) for b in ballots], heading.amount, meta=meta)
-
-
-def _library_ballot(row: dict[str, Any]) -> Any:
-    from voting.budget import Ballot
-
-    return Ballot(projects=tuple(row["projects"]), voter_id=row["voter_id"])
+    if kind == "cumulative":
+        meta["max_sum_points"] = str(process.total_points)
+        meta["max_points"] = str(process.max_points)
+    if kind == "ordinal":
+        meta["scoring_fn"] = "Borda"
+    return make_election([{"id": str(p.id), "cost": p.price, "name": p.title} for p in projects], ballots,
+                         heading.amount, vote_type=kind, meta=meta)
 
 
 def allocate(heading: BudgetHeading, elect: Any) -> dict[str, Any]:
-    """Run the announced rule on an election (from the database or read back from the ``.pb`` file)."""
+    """Run the announced rule on an election (from the database or read back from the ``.pb`` file).
+
+    MES uses cost utilities for approval ballots (a voter's utility is the project's cost), and the
+    points (cumulative) or Borda scores (ranking) as utilities otherwise, as ``voting.budget.rule_from_meta``
+    reads an exported file; greedy funds by votes, total points or total Borda score.
+    """
     from voting.budget import equal_shares, greedy
 
     if not elect.ballots or not elect.projects:  # nothing to fund; the library needs ballots and projects
         return {"rule": "equal_shares" if heading.process.rule == "mes" else "greedy", "selected": [],
                 "total_cost": 0, "budget": heading.amount, "leftover": heading.amount, "steps": []}
     if heading.process.rule == "mes":
-        return equal_shares(elect, completion="add1").to_dict()
+        utility = "cost" if elect.vote_type == "approval" else "cardinality"
+        return equal_shares(elect, completion="add1", utility=utility).to_dict()
     return greedy(elect).to_dict()
 
 
 def count_heading(heading: BudgetHeading) -> dict[str, Any]:
-    """The heading's allocation plus the number of votes of every project on the ballot."""
+    """The heading's allocation plus the number of votes of every project on the ballot (and, for points or
+    ranking ballots, its total points or Borda score)."""
     elect = election(heading)
     result = allocate(heading, elect)
     votes = Counter(p for b in elect.ballots for p in b.projects)
     result["project_votes"] = {p.id: votes.get(p.id, 0) for p in elect.projects}
+    if elect.vote_type != "approval":
+        scores: Counter = Counter()
+        for b in elect.ballots:
+            for pid, score in elect.ballot_scores(b):
+                scores[pid] += int(score)
+        result["project_scores"] = {p.id: scores.get(p.id, 0) for p in elect.projects}
     result["n_ballots"] = len(elect.ballots)
     return result
 
@@ -574,13 +732,16 @@ def results_csv(heading: BudgetHeading) -> str:
 
 
 def ballots_csv(heading: BudgetHeading) -> str:
-    """The published ballot list: receipt code and chosen projects, in receipt order (after closing)."""
+    """The published ballot list: receipt code and chosen projects (in rank order for a ranking; with the
+    points, same order, for a cumulative ballot), in receipt order (after closing)."""
     require_results(heading.process)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["receipt", "projects"])
-    for receipt, ids in _ballot_rows(heading):
-        writer.writerow([receipt, " ".join(str(i) for i in ids)])
+    cumulative = heading.process.ballot_type == "cumulative"
+    writer.writerow(["receipt", "projects"] + (["points"] if cumulative else []))
+    for receipt, ids, points in _ballot_rows(heading):
+        writer.writerow([receipt, " ".join(str(i) for i in ids)]
+                        + ([" ".join(str(x) for x in points or [])] if cumulative else []))
     return out.getvalue()
 
 
@@ -590,6 +751,21 @@ def find_receipt(heading: BudgetHeading, receipt: str) -> list[BudgetProject] | 
     if ballot is None:
         return None
     return [db.session.get(BudgetProject, pid) for pid in ballot.content["projects"]]
+
+
+def receipt_lines(heading: BudgetHeading, receipt: str) -> list[str] | None:
+    """The ballot with this receipt, for display: titles, with points or ranks by ballot type (after closing)."""
+    require_results(heading.process)
+    ballot = ballot_box.find_ballot(contest(heading), receipt)
+    if ballot is None:
+        return None
+    titles = [db.session.get(BudgetProject, pid).title for pid in ballot.content["projects"]]
+    if heading.process.ballot_type == "cumulative":
+        return [_("%(project)s (points: %(n)d)", project=t, n=n)
+                for t, n in zip(titles, ballot.content["points"], strict=True)]
+    if heading.process.ballot_type == "ranking":
+        return [f"{rank}. {t}" for rank, t in enumerate(titles, start=1)]
+    return titles
 
 
 def _csv_safe(text: str) -> str:
@@ -618,6 +794,8 @@ def result_rows(heading: BudgetHeading) -> list[dict[str, Any]]:
     require_results(heading.process)
     result = heading.result or {}
     votes = result.get("project_votes", {})
+    scores = result.get("project_scores")  # points or Borda scores; None for approval ballots
+    cardinal = scores is not None
     selected = list(result.get("selected", []))
     steps = result.get("steps", [])
     mes = [s for s in steps if s.get("kind") == "MESStep"]
@@ -630,15 +808,26 @@ def result_rows(heading: BudgetHeading) -> list[dict[str, Any]]:
         step = next((i for i, s in enumerate(mes, start=1) if s["project"] == key), None)
         if step is not None:
             s = mes[step - 1]
-            why = _("Funded at step %(step)d: %(full)d supporters paid %(price)s each and %(partial)d paid all "
-                    "they had left (%(effective)s effective votes).", step=step, full=s["full_payers"],
-                    price=_fmt(s["price_per_voter"]), partial=s["partial_payers"],
-                    effective=_fmt(s["effective_votes"]))
+            if cardinal:
+                why = _("Funded at step %(step)d: its supporters paid %(price)s per point they gave it; %(full)d "
+                        "paid in full and %(partial)d paid all they had left.", step=step, full=s["full_payers"],
+                        price=_fmt(s["price_per_voter"]), partial=s["partial_payers"])
+            else:
+                why = _("Funded at step %(step)d: %(full)d supporters paid %(price)s each and %(partial)d paid all "
+                        "they had left (%(effective)s effective votes).", step=step, full=s["full_payers"],
+                        price=_fmt(s["price_per_voter"]), partial=s["partial_payers"],
+                        effective=_fmt(s["effective_votes"]))
         elif key in greedy_steps:
             g = greedy_steps[key]
-            if g["status"] == "selected":
+            if g["status"] == "selected" and cardinal:
+                why = _("Funded in order of points: it fitted in what was left (%(left)s left after it).",
+                        left=money(int(float(g["remaining"])), heading.process))
+            elif g["status"] == "selected":
                 why = _("Funded in order of votes: it fitted in what was left (%(left)s left after it).",
                         left=money(int(float(g["remaining"])), heading.process))
+            elif cardinal:
+                why = _("Not funded: with %(points)s points it came when only %(left)s were left, less than its "
+                        "cost.", points=g["score"], left=money(int(float(g["remaining"])), heading.process))
             else:
                 why = _("Not funded: with %(votes)s votes it came when only %(left)s were left, less than its "
                         "cost.", votes=g["score"], left=money(int(float(g["remaining"])), heading.process))
@@ -647,6 +836,9 @@ def result_rows(heading: BudgetHeading) -> list[dict[str, Any]]:
         elif key in last_candidates and not last_candidates[key]["affordable"]:
             why = _("Not funded: its supporters had only %(money)s left in total from their equal shares, less "
                     "than its cost.", money=_fmt(last_candidates[key]["money_behind"]))
+        elif key in last_candidates and cardinal:
+            why = _("Not funded: its supporters would have had to pay %(price)s per point, more than for the projects "
+                    "funded instead.", price=_fmt(last_candidates[key]["price_per_voter"]))
         elif key in last_candidates:
             why = _("Not funded: each supporter would have had to pay %(price)s, more than for the projects funded "
                     "instead.", price=_fmt(last_candidates[key]["price_per_voter"]))
@@ -655,6 +847,187 @@ def result_rows(heading: BudgetHeading) -> list[dict[str, Any]]:
         else:
             why = _("Not funded: its supporters' equal shares could not pay for it.")
         rows.append({"id": project.id, "title": project.title, "cost": project.price, "votes": votes.get(key, 0),
+                     "score": scores.get(key, 0) if cardinal else None,
                      "funded": funded, "why": why, "order": selected.index(key) if funded else None})
-    rows.sort(key=lambda r: (-r["votes"], r["id"]))
+    rows.sort(key=lambda r: (-(r["score"] if cardinal else r["votes"]), -r["votes"], r["id"]))
     return rows
+
+
+# --- execution tracking: milestones of funded projects ------------------------------------------
+
+def _link(endpoint: str, **values: Any) -> str:
+    """A site-relative link, also from the CLI (an app context without a request)."""
+    from flask import current_app, url_for
+
+    try:
+        return url_for(endpoint, **values)
+    except RuntimeError:
+        with current_app.test_request_context():
+            return url_for(endpoint, **values)
+
+
+def is_funded(project: BudgetProject) -> bool:
+    result = project.heading.result or {}
+    return str(project.id) in result.get("selected", [])
+
+
+def funded_projects(process: BudgetProcess) -> list[BudgetProject]:
+    """The funded projects of every heading, in heading order then order of funding."""
+    out = []
+    for heading in process.headings:
+        selected = (heading.result or {}).get("selected", [])
+        by_id = {str(p.id): p for p in list_projects(process, heading, ballot_only=True)}
+        out += [by_id[pid] for pid in selected if pid in by_id]
+    return out
+
+
+@dataclass
+class MilestoneData:
+    title: str
+    status: str = "planned"
+    percent: int | None = 0
+    due_on: date | None = None
+    description: str = ""
+
+
+def _clean_milestone(data: MilestoneData) -> MilestoneData:
+    title = " ".join((data.title or "").split())
+    if not 3 <= len(title) <= 200:
+        raise InvalidInput(_("The title needs 3 to 200 characters."), field="title")
+    if data.status not in MILESTONE_STATUSES:
+        raise InvalidInput(_("Choose the status from the list."), field="status")
+    percent = 100 if data.status == "done" else data.percent
+    if percent is None or isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
+        raise InvalidInput(_("The progress is a whole percentage from 0 to 100."), field="percent")
+    if percent == 100 and data.status != "done":
+        raise InvalidInput(_("A milestone at %(n)d%% is done: choose the status Done, or a lower percentage.",
+                             n=100), field="percent")
+    description = (data.description or "").strip()
+    if len(description) > 5000:
+        raise InvalidInput(_("The description is at most 5000 characters."), field="description")
+    return MilestoneData(title=title, status=data.status, percent=percent, due_on=data.due_on,
+                         description=description)
+
+
+def _check_execution(actor: User, project: BudgetProject) -> None:
+    require(actor, Permission.BUDGETS_MILESTONE_MANAGE)
+    if project.heading.process.phase != "finished":
+        raise PhaseClosed(_("Milestones are recorded once the budget is finished."))
+    if not is_funded(project):
+        raise InvalidInput(_("Only funded projects have milestones."))
+
+
+def _milestone_details(m: BudgetMilestone) -> dict[str, Any]:
+    return {"title": m.title, "status": m.status, "percent": m.percent,
+            "due_on": m.due_on.isoformat() if m.due_on else None}
+
+
+def add_milestone(actor: User, project: BudgetProject, data: MilestoneData) -> BudgetMilestone:
+    """Add a milestone to a funded project of a finished budget. Clerks and administrators; audited; the
+    project's followers are notified. Raises PermissionDenied, PhaseClosed, InvalidInput (naming the field)."""
+    _check_execution(actor, project)
+    clean = _clean_milestone(data)
+    milestone = BudgetMilestone(project_id=project.id, title=clean.title, status=clean.status,
+                                percent=clean.percent, due_on=clean.due_on, description=clean.description,
+                                created_by_id=actor.id)
+    db.session.add(milestone)
+    db.session.flush()
+    audit.record(actor, "budget.milestone.add", project, details={"milestone": milestone.id,
+                                                                   **_milestone_details(milestone)})
+    _notify_progress(actor, project, milestone, new=True)
+    return milestone
+
+
+def update_milestone(actor: User, milestone: BudgetMilestone, data: MilestoneData) -> BudgetMilestone:
+    """Change a milestone (status, progress, date, text). Clerks and administrators; audited with the values
+    before and after; followers notified. Raises PermissionDenied, PhaseClosed, InvalidInput."""
+    project = milestone.project
+    _check_execution(actor, project)
+    clean = _clean_milestone(data)
+    before = _milestone_details(milestone)
+    milestone.title, milestone.status, milestone.percent = clean.title, clean.status, clean.percent
+    milestone.due_on, milestone.description, milestone.updated_at = clean.due_on, clean.description, utcnow()
+    db.session.flush()
+    audit.record(actor, "budget.milestone.update", project,
+                 details={"milestone": milestone.id, "before": before, "after": _milestone_details(milestone)})
+    _notify_progress(actor, project, milestone, new=False)
+    return milestone
+
+
+def _notify_progress(actor: User, project: BudgetProject, milestone: BudgetMilestone, *, new: bool) -> None:
+    from agora.notifications import services as notifications
+
+    percent = execution(project)["percent"]
+    title, name = milestone.title, project.title
+
+    def message() -> str:
+        status = str(MILESTONE_STATUSES[milestone.status])
+        if new:
+            return _("New milestone for “%(project)s”: %(title)s (%(status)s). The project is %(percent)d%% done.",
+                     project=name, title=title, status=status, percent=percent)
+        return _("Milestone updated for “%(project)s”: %(title)s (%(status)s). The project is %(percent)d%% done.",
+                 project=name, title=title, status=status, percent=percent)
+
+    notifications.notify_followers(FOLLOW_TYPE, project.id, "budget.milestone", message,
+                                   _link("budgets.project", project_id=project.id), exclude=actor)
+
+
+def get_milestone(milestone_id: int) -> BudgetMilestone:
+    milestone = db.session.get(BudgetMilestone, milestone_id)
+    if milestone is None:
+        raise NotFound(_("There is no such milestone."))
+    return milestone
+
+
+def list_milestones(project: BudgetProject) -> list[BudgetMilestone]:
+    """The project's milestones as a timeline: by date (undated last), then in the order they were added."""
+    rows = db.session.scalars(select(BudgetMilestone).where(BudgetMilestone.project_id == project.id)
+                              .order_by(BudgetMilestone.id)).all()
+    return sorted(rows, key=lambda m: (m.due_on is None, m.due_on or date.min, m.id))
+
+
+def execution(project: BudgetProject, milestones: list[BudgetMilestone] | None = None) -> dict[str, Any]:
+    """A funded project's progress: the mean of its milestones' percentages, and a status: *completed*
+    when every milestone is done, *delayed* when one is delayed, *in progress* once any work is recorded,
+    else *not started* (also with no milestone yet)."""
+    milestones = list_milestones(project) if milestones is None else milestones
+    if not milestones:
+        return {"percent": 0, "status": "not_started", "milestones": []}
+    percent = round(sum(m.percent for m in milestones) / len(milestones))
+    if all(m.status == "done" for m in milestones):
+        status = "completed"
+    elif any(m.status == "delayed" for m in milestones):
+        status = "delayed"
+    elif any(m.status in ("in_progress", "done") or m.percent > 0 for m in milestones):
+        status = "in_progress"
+    else:
+        status = "not_started"
+    return {"percent": percent, "status": status, "milestones": milestones}
+
+
+def execution_overview(process: BudgetProcess) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The funded projects grouped by execution status (delayed, in progress, not started, completed),
+    each with its heading and progress; only once results are published."""
+    require_results(process)
+    groups: dict[str, list[dict[str, Any]]] = {key: [] for key in EXECUTION_STATUSES}
+    for project in funded_projects(process):
+        state = execution(project)
+        groups[state["status"]].append({"project": project, **state})
+    return [(key, rows) for key, rows in groups.items() if rows]
+
+
+def follow_project(user: User, project: BudgetProject, *, stop: bool = False) -> bool:
+    """Follow (or stop following) a project to be told of its news, e.g. milestones. Any logged-in user."""
+    from agora.notifications import services as notifications
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionDenied(_("Log in to follow."))
+    if stop:
+        return notifications.unfollow(user, FOLLOW_TYPE, project.id)
+    return notifications.follow(user, FOLLOW_TYPE, project.id)
+
+
+def is_following(user: User | None, project: BudgetProject) -> bool:
+    from agora.notifications import services as notifications
+
+    return bool(user) and notifications.is_following(user, FOLLOW_TYPE, project.id)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from agora.budgets import services
 from agora.budgets.charts import votes_chart
-from agora.budgets.forms import ActionForm, PhaseForm, ProcessForm, ProjectForm, ReceiptForm, ValuationForm
+from agora.budgets.forms import (
+    ActionForm,
+    MilestoneForm,
+    PhaseForm,
+    ProcessForm,
+    ProjectForm,
+    ReceiptForm,
+    ValuationForm,
+)
 from agora.budgets.models import PHASES
 from agora.census.services import list_districts
 from agora.db import unit_of_work
@@ -28,7 +36,8 @@ def _post_limit():
 @bp.context_processor
 def _budget_labels():
     return {"phase_labels": services.PHASE_LABELS, "rules": services.RULES, "ballot_types": services.BALLOT_TYPES,
-            "feasibility_labels": services.FEASIBILITY, "money": services.money, "phases": PHASES}
+            "feasibility_labels": services.FEASIBILITY, "money": services.money, "phases": PHASES,
+            "milestone_labels": services.MILESTONE_STATUSES, "execution_labels": services.EXECUTION_STATUSES}
 
 
 def _field_error(form, error: AgoraError) -> None:
@@ -87,6 +96,7 @@ def _save_process(form, process=None):
             city_amount=form.city_amount.data, district_amounts=amounts, rule=form.rule.data,
             ballot_type=form.ballot_type.data, min_projects=form.min_projects.data or 0,
             max_projects=form.max_projects.data, ballot_size=form.ballot_size.data,
+            total_points=form.total_points.data, max_points=form.max_points.data,
             schedule={p: getattr(form, f"date_{p}").data for p in PHASES})
         with unit_of_work():
             saved = services.create_process(current_user, rules) if process is None \
@@ -203,11 +213,18 @@ def new_project(process_id: int):
     form.heading_id.choices = [SelectChoice(h.id, f"{h.name} ({services.money(h.amount, process)})")
                                for h in process.headings]
     if form.validate_on_submit():
+        image = None
+        if form.image.data and getattr(form.image.data, "filename", ""):
+            try:
+                image = form.image.data.read(current_app.config["BUDGETS_MAX_IMAGE_BYTES"] + 1)  # one more: too large
+            finally:
+                form.image.data.close()  # large uploads are spooled to a temporary file
         try:
             with unit_of_work():
                 project = services.submit_project(current_user, process, services.ProjectData(
                     title=form.title.data, heading_id=form.heading_id.data, estimated_cost=form.estimated_cost.data,
-                    description=form.description.data, location=form.location.data or ""))
+                    description=form.description.data, location=form.location.data or "", image=image,
+                    image_alt=form.image_alt.data or ""))
                 project_id = project.id
         except InvalidInput as error:
             _field_error(form, error)
@@ -218,18 +235,43 @@ def new_project(process_id: int):
         400 if request.method == "POST" else 200
 
 
-@bp.get("/projects/<int:project_id>")
-def project(project_id: int):
-    """One project: description, cost, valuation, supports; the valuation form for valuators."""
-    item = services.get_project(project_id)
+def _project_page(item, *, form=None, milestone_form=None, status=200):
     process = item.heading.process
-    form = ValuationForm(obj=item) if request.method == "GET" else ValuationForm()
-    form.explanation.data = form.explanation.data or item.feasibility_explanation
+    if form is None:
+        form = ValuationForm(obj=item)
+        form.explanation.data = form.explanation.data or item.feasibility_explanation
+    funded = services.results_published(process) and services.is_funded(item)
+    tracking = funded and process.phase == "finished"
+    manage_milestones = tracking and can(current_user, Permission.BUDGETS_MILESTONE_MANAGE)
+    if manage_milestones and milestone_form is None:
+        milestone_form = MilestoneForm(formdata=None)
     return render_template("budgets/project.html", project=item, process=process,
                            description=render_markdown(item.description), form=form, action_form=ActionForm(),
                            supported=item.id in services.supported_ids(current_user, process),
                            may_support=item.heading in services.headings_for(current_user, process),
-                           valuator=can(current_user, Permission.BUDGETS_PROJECT_VALUATE))
+                           valuator=can(current_user, Permission.BUDGETS_PROJECT_VALUATE), funded=funded,
+                           execution=services.execution(item) if funded else None,
+                           milestone_form=milestone_form if manage_milestones else None,
+                           following=services.is_following(current_user, item)), status
+
+
+@bp.get("/projects/<int:project_id>")
+def project(project_id: int):
+    """One project: description, cost, valuation, supports; once funded, its progress and milestones."""
+    return _project_page(services.get_project(project_id))
+
+
+@bp.get("/projects/<int:project_id>/image")
+def project_image(project_id: int):
+    """The project's image, with the type recognised from its content when it was uploaded."""
+    item = services.get_project(project_id)
+    if item.image is None:
+        abort(404)
+    response = Response(item.image, mimetype=item.image_type)
+    response.headers["Content-Disposition"] = f'inline; filename="project-{item.id}"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.post("/projects/<int:project_id>/valuate")
@@ -249,10 +291,75 @@ def valuate(project_id: int):
         else:
             flash(_("The valuation is saved."), "success")
             return redirect(url_for("budgets.project", project_id=project_id))
-    process = item.heading.process
-    return render_template("budgets/project.html", project=item, process=process,
-                           description=render_markdown(item.description), form=form, action_form=ActionForm(),
-                           supported=False, may_support=False, valuator=True), 400
+    return _project_page(item, form=form, status=400)
+
+
+@bp.post("/projects/<int:project_id>/follow")
+@login_required
+def follow(project_id: int):
+    """Follow a project (or stop) to be notified of its milestones."""
+    item = services.get_project(project_id)
+    if ActionForm().validate_on_submit():
+        stop = bool(request.form.get("stop"))
+        with unit_of_work():
+            services.follow_project(current_user, item, stop=stop)
+        flash(_("You no longer follow this project.") if stop
+              else _("You follow this project: you will be notified of its milestones."), "success")
+    return redirect(url_for("budgets.project", project_id=project_id))
+
+
+def _milestone_data(form) -> services.MilestoneData:
+    return services.MilestoneData(title=form.title.data or "", status=form.status.data,
+                                  percent=form.percent.data if form.percent.data is not None else 0,
+                                  due_on=form.due_on.data, description=form.description.data or "")
+
+
+@bp.post("/projects/<int:project_id>/milestones")
+@login_required
+def add_milestone(project_id: int):
+    """Clerks add a milestone to a funded project of a finished budget."""
+    item = services.get_project(project_id)
+    require(current_user, Permission.BUDGETS_MILESTONE_MANAGE)
+    form = MilestoneForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.add_milestone(current_user, item, _milestone_data(form))
+        except InvalidInput as error:
+            _field_error(form, error)
+        else:
+            flash(_("The milestone is saved; the project's followers are notified."), "success")
+            return redirect(url_for("budgets.project", project_id=project_id, _anchor="milestones"))
+    return _project_page(item, milestone_form=form, status=400)
+
+
+@bp.route("/milestones/<int:milestone_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_milestone(milestone_id: int):
+    """Clerks update a milestone: status, progress, date, text."""
+    milestone = services.get_milestone(milestone_id)
+    require(current_user, Permission.BUDGETS_MILESTONE_MANAGE)
+    form = MilestoneForm(obj=milestone)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.update_milestone(current_user, milestone, _milestone_data(form))
+                project_id = milestone.project_id
+        except InvalidInput as error:
+            _field_error(form, error)
+        else:
+            flash(_("The milestone is saved; the project's followers are notified."), "success")
+            return redirect(url_for("budgets.project", project_id=project_id, _anchor="milestones"))
+    return render_template("budgets/milestone_form.html", form=form, milestone=milestone,
+                           project=milestone.project), 400 if request.method == "POST" else 200
+
+
+@bp.get("/<int:process_id>/execution")
+def execution(process_id: int):
+    """The funded projects of a budget by execution status, with their progress."""
+    process = services.get_process(process_id)
+    return render_template("budgets/execution.html", process=process,
+                           groups=services.execution_overview(process))
 
 
 @bp.post("/projects/<int:project_id>/support")
@@ -288,19 +395,17 @@ def ballot(heading_id: int):
     if process.phase != "balloting":
         raise PhaseClosed(_("This budget is not open for voting."))
     voted = services.has_voted(current_user, heading)
-    error, chosen = None, set()
+    projects = services.list_projects(process, heading, ballot_only=True)
+    error, given = None, {}
     if request.method == "POST":
-        raw = request.form.getlist("project")
-        chosen = {int(v) for v in raw if v.isdigit()}
         try:
-            if len(chosen) != len(raw):
-                raise InvalidInput(_("This ballot names a project that is not on this heading's ballot."))
+            choice, given = _read_ballot(process, projects)
             key = (request.form.get("change_key") or "").strip() if voted else None
             if voted and not key:
                 raise InvalidInput(_("You have already voted in this heading. To change your ballot, give the "
                                      "change key you received."))
             with unit_of_work():
-                receipt = services.cast_budget_ballot(current_user, heading, sorted(chosen), change_key=key)
+                receipt = services.cast_budget_ballot(current_user, heading, choice, change_key=key)
         except InvalidInput as exc:
             error = exc.message
         except Conflict as exc:
@@ -311,9 +416,41 @@ def ballot(heading_id: int):
                                                 receipt=receipt, changed=voted))
             response.headers["Cache-Control"] = "no-store"  # the receipt and key are shown once
             return response
-    return render_template("budgets/ballot.html", process=process, heading=heading, error=error, chosen=chosen,
-                           voted=voted, projects=services.list_projects(process, heading, ballot_only=True)), \
+    return render_template("budgets/ballot.html", process=process, heading=heading, error=error, given=given,
+                           voted=voted, projects=projects,
+                           places=range(1, (process.max_projects or len(projects)) + 1)), \
         400 if error else 200
+
+
+def _read_ballot(process, projects) -> tuple[services.Choice, dict[int, object]]:
+    """The choice as the service takes it, and what to show again in the form if it is refused.
+
+    Checkboxes ``project`` (knapsack, approval); a number ``points-<id>`` (cumulative) or a rank
+    ``rank-<id>`` (ranking) per project, empty meaning none."""
+    if process.ballot_type not in ("cumulative", "ranking"):
+        raw = request.form.getlist("project")
+        chosen = sorted({int(v) for v in raw if v.isdigit()})
+        if len(chosen) != len(set(raw)):
+            raise InvalidInput(_("This ballot names a project that is not on this heading's ballot."))
+        return chosen, dict.fromkeys(chosen, True)
+    prefix = "points" if process.ballot_type == "cumulative" else "rank"
+    values: dict[int, int] = {}
+    shown: dict[int, object] = {}
+    bad = None
+    for project in projects:
+        raw = (request.form.get(f"{prefix}-{project.id}") or "").strip()
+        shown[project.id] = raw
+        if not raw:
+            continue
+        if not raw.isdigit():
+            bad = bad or project
+            continue
+        values[project.id] = int(raw)
+    if bad is not None:
+        if prefix == "points":
+            raise InvalidInput(_("Give %(project)s's points as a whole number, 0 or more.", project=bad.title))
+        raise InvalidInput(_("Choose %(project)s's rank from the list.", project=bad.title))
+    return values, shown
 
 
 # --- results and exports ---------------------------------------------------------------------------
@@ -329,14 +466,17 @@ def results(process_id: int):
     sections = []
     for heading in headings:
         rows = services.result_rows(heading)
-        sections.append({"heading": heading, "rows": rows, "result": heading.result or {},
-                         "chart": votes_chart(f"chart-{heading.id}", rows),
+        cardinal = process.ballot_type in ("cumulative", "ranking")
+        chart = votes_chart(f"chart-{heading.id}", rows, key="score", title=_(
+            "Points per project; funded projects in green and marked “funded”")) if cardinal \
+            else votes_chart(f"chart-{heading.id}", rows)
+        sections.append({"heading": heading, "rows": rows, "result": heading.result or {}, "chart": chart,
                          "command": services.reproduce_command(heading)})
     form = ReceiptForm(request.args)
     checked, checked_heading = None, None
     if request.args.get("receipt") and form.validate():
         for heading in process.headings:
-            found = services.find_receipt(heading, form.receipt.data)
+            found = services.receipt_lines(heading, form.receipt.data)
             if found is not None:
                 checked, checked_heading = found, heading
                 break

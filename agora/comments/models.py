@@ -24,7 +24,8 @@ class Stance(StrEnum):
 @moderated
 class Comment(ModeratedMixin, db.Model):
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_target", "target_type", "target_id", "parent_id"),)
+    # With the id last, a thread's counts and its newest top-level page come from the index alone.
+    __table_args__ = (Index("ix_comments_target", "target_type", "target_id", "parent_id", "id"),)
     content_type = "comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)

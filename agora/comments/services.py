@@ -12,6 +12,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from agora.accounts.models import User
 from agora.comments.models import MAX_DEPTH, Comment, CommentRevision, CommentVote, Stance
@@ -217,17 +218,22 @@ class Thread:
 def get_thread(target_type: str, target_id: int, *, viewer: User | None = None, page: int = 1,
                per_page: int | None = None, order: str = "newest") -> Thread:
     """Top-level comments a page at a time (newest or best first), each with its replies (oldest first)."""
-    base = select(Comment).where(Comment.target_type == target_type, Comment.target_id == target_id)
+    # Threads show the author's name only: not their roles or residency (two queries per level saved).
+    base = select(Comment).where(Comment.target_type == target_type, Comment.target_id == target_id).options(
+        joinedload(Comment.author).lazyload(User.staff_roles), joinedload(Comment.author).lazyload(User.residency))
     top = base.where(Comment.parent_id.is_(None))
     if order == "best":
         top = top.order_by((Comment.upvotes - Comment.downvotes).desc(), Comment.id.desc())
     else:
         top = top.order_by(Comment.id.desc())
+    # Both counts in one pass over the thread (long threads have tens of thousands of comments).
+    total, top_level = db.session.execute(
+        select(func.count(), func.count().filter(Comment.parent_id.is_(None)))
+        .where(Comment.target_type == target_type, Comment.target_id == target_id)).one()
     pagination = db.paginate(top, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"],
-                             error_out=False)
-    thread = Thread(page=pagination, total=db.session.scalar(
-        select(func.count()).select_from(Comment).where(Comment.target_type == target_type,
-                                                        Comment.target_id == target_id)))
+                             error_out=False, count=False)
+    pagination.total = top_level
+    thread = Thread(page=pagination, total=total)
     level = [c.id for c in pagination.items]
     everything = list(pagination.items)
     for _depth in range(1, MAX_DEPTH):

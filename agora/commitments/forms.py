@@ -24,6 +24,8 @@ class GoalForm(FlaskForm):
     baseline = FloatField(_l("Baseline (value today)"), validators=[InputRequired(message=_l("Enter a number."))])
     target = FloatField(_l("Target"), validators=[InputRequired(message=_l("Enter a number."))])
     deadline = DateField(_l("Deadline"), validators=[DataRequired()])
+    source_panel_goal_id = SelectField(_l("Responds to a citizens' panel goal"), coerce=str, validators=[Optional()],
+                                       description=_l("Optional: the adopted panel goal this shared goal takes up."))
     submit = SubmitField(_l("Create the goal"))
 
 

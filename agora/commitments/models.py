@@ -58,8 +58,9 @@ class Goal(db.Model):
     baseline: Mapped[float]
     target: Mapped[float]
     deadline: Mapped[date]
-    # Hook for the citizens' panels (issue 7): the panel goal this goal comes from, once panels exist.
-    # Deliberately no foreign key yet: the panels table does not exist on this branch.
+    # The adopted citizens' panel goal (agora.panelwork.models.PanelGoal) this goal responds to, if any.
+    # Checked by the services, not by a foreign key: adding one would rebuild this table on SQLite
+    # (batch mode), and with foreign keys on that cascades into the measurements.
     source_panel_goal_id: Mapped[int | None] = mapped_column(index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -293,6 +293,9 @@ def create_goal(actor: User, *, title: str, description: str = "", district_id: 
         raise InvalidInput(_("Choose a deadline."), field="deadline")
     if district_id is not None and db.session.get(District, district_id) is None:
         raise InvalidInput(_("Choose a district from the list."), field="district_id")
+    from agora.panelwork.services import check_linkable_goal
+
+    source_panel_goal_id = check_linkable_goal(source_panel_goal_id, "source_panel_goal_id")
     goal = Goal(title=title, description=_text(description, "description", required=False, max_len=10000),
                 district_id=district_id, indicator_name=indicator_name, unit=unit, baseline=baseline,
                 target=target, deadline=deadline, source_panel_goal_id=source_panel_goal_id,

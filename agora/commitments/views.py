@@ -29,6 +29,7 @@ from agora.db import unit_of_work
 from agora.errors import AgoraError, Conflict, InvalidInput
 from agora.extensions import limiter
 from agora.notifications import services as notifications
+from agora.panelwork.services import goal_choices as panel_goal_choices
 from agora.permissions import Permission, can, require
 from agora.text import render_markdown
 
@@ -81,6 +82,8 @@ def new_goal():
     form = GoalForm()
     form.district_id.choices = [SelectChoice("", _("City-wide")),
                                 *(SelectChoice(str(d.id), d.name) for d in list_districts())]
+    form.source_panel_goal_id.choices = [SelectChoice("", _("No panel goal")),
+                                         *(SelectChoice(str(i), label) for i, label in panel_goal_choices())]
     if form.validate_on_submit():
         try:
             with unit_of_work():
@@ -88,7 +91,9 @@ def new_goal():
                     current_user, title=form.title.data, description=form.description.data,
                     district_id=int(form.district_id.data) if form.district_id.data else None,
                     indicator_name=form.indicator_name.data, unit=form.unit.data, baseline=form.baseline.data,
-                    target=form.target.data, deadline=form.deadline.data)
+                    target=form.target.data, deadline=form.deadline.data,
+                    source_panel_goal_id=int(form.source_panel_goal_id.data) if form.source_panel_goal_id.data
+                    else None)
         except InvalidInput as error:
             _form_error(form, error)
         else:

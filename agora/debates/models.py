@@ -41,3 +41,16 @@ class Debate(ModeratedMixin, db.Model):
     @property
     def comments_open(self) -> bool:
         return self.locked_at is None and self.hidden_at is None
+
+
+class DebateRevision(db.Model):
+    """An earlier text of an edited debate, kept and shown as its history."""
+
+    __tablename__ = "debate_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debate_id: Mapped[int] = mapped_column(ForeignKey("debates.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime]  # when this text was written
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)

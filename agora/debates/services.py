@@ -7,12 +7,12 @@ from datetime import UTC, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from agora.accounts.models import User
 from agora.comments.services import Target, register_target
 from agora.db import db, utcnow
-from agora.debates.models import Debate
+from agora.debates.models import Debate, DebateRevision
 from agora.errors import InvalidInput, NotFound, PermissionDenied
 from agora.moderation.services import ensure_can_post, ensure_not_blocked
 from agora.notifications import services as notifications
@@ -68,10 +68,30 @@ def create_debate(actor: User, *, title: str, body: str) -> Debate:
 def update_debate(actor: User, debate: Debate, *, title: str, body: str) -> Debate:
     ensure_not_blocked(actor)
     require(actor, Permission.DEBATE_EDIT, debate)
-    debate.title, debate.body = _clean(title, body)
+    title, body = _clean(title, body)
+    if (title, body) == (debate.title, debate.body):
+        return debate
+    # The earlier text stays readable in the debate's history.
+    db.session.add(DebateRevision(debate_id=debate.id, title=debate.title, body=debate.body,
+                                  written_at=debate.updated_at or debate.created_at))
+    debate.title, debate.body = title, body
     debate.updated_at = utcnow()
     db.session.flush()
     return debate
+
+
+def count_revisions(debate: Debate) -> int:
+    return db.session.scalar(select(func.count()).select_from(DebateRevision)
+                             .where(DebateRevision.debate_id == debate.id))
+
+
+def debate_history(debate_id: int) -> tuple[Debate, list[DebateRevision]]:
+    """A debate and its earlier texts, oldest first. Hidden debates have no public history."""
+    debate = get_debate(debate_id)
+    if debate.is_hidden:
+        raise NotFound(_("This debate is hidden."))
+    return debate, list(db.session.scalars(
+        select(DebateRevision).where(DebateRevision.debate_id == debate.id).order_by(DebateRevision.id)))
 
 
 def get_debate(debate_id: int) -> Debate:

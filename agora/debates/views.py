@@ -60,7 +60,16 @@ def show(id: int):
         "debates/show.html", debate=debate, thread=thread, balance=stance_balance("debates", debate.id),
         comment_form=CommentForm(), flag_form=FlagForm(), block=get_block(current_user), form=FlaskForm(),
         following=notifications.is_following(current_user, "debates", debate.id),
-        target_type="debates", target=debate)
+        revision_count=services.count_revisions(debate), target_type="debates", target=debate)
+
+
+@bp.route("/<int:id>/history")
+def history(id: int):
+    """Earlier texts of an edited debate (Markdown rendered and sanitised)."""
+    debate, revisions = services.debate_history(id)
+    return render_template("main/history.html", item=debate, revisions=revisions,
+                           current_at=debate.updated_at or debate.created_at,
+                           back=url_for("debates.show", id=debate.id))
 
 
 @bp.post("/<int:id>/follow")

@@ -6,7 +6,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 FLAG_LABELS = {"spam": _l("Spam or advertising"), "offensive": _l("Offensive or abusive"),
                "off_topic": _l("Off topic")}
-ACTION_LABELS = {"hide": _l("Hide"), "restore": _l("Restore"), "dismiss": _l("Dismiss the reports")}
+ACTION_LABELS = {"hide": _l("Hide"), "restore": _l("Restore"), "dismiss": _l("Dismiss the reports"),
+                 "block": _l("Block the authors")}
 
 
 class FlagForm(FlaskForm):
@@ -19,7 +20,8 @@ class BulkForm(FlaskForm):
     action = SelectField(_l("Action"), choices=[SelectChoice(k, v) for k, v in ACTION_LABELS.items()],
                          validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)],
-                         description=_l("Required to hide. Recorded in the audit log and shown to the author."))
+                         description=_l("Required to hide or block. Recorded in the audit log and shown to the "
+                                        "author."))
     submit = SubmitField(_l("Apply to the selected items"))
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from agora.accounts.models import User
 from agora.db import db, unit_of_work
-from agora.errors import AgoraError, Conflict, InvalidInput
+from agora.errors import AgoraError, Conflict, InvalidInput, PermissionDenied
 from agora.moderation import services
 from agora.moderation.forms import ACTION_LABELS, FLAG_LABELS, BulkForm, FlagForm, ReasonForm
 from agora.moderation.models import CONTENT_TYPES
@@ -70,13 +70,16 @@ def bulk(target_type: str):
     if form.validate_on_submit():
         ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
         try:
-            with unit_of_work():
+            with unit_of_work():  # one transaction: the whole batch or nothing
                 count = services.moderate(current_user, form.action.data, target_type, ids, reason=form.reason.data)
-        except InvalidInput as error:
+        except (InvalidInput, PermissionDenied, Conflict) as error:
             flash(error.message, "error")
         else:
-            flash(_("%(action)s: %(count)d item(s).", action=ACTION_LABELS[form.action.data], count=count),
-                  "success")
+            if form.action.data == "block":
+                flash(_("Authors blocked: %(count)d.", count=count), "success")
+            else:
+                flash(_("%(action)s: %(count)d item(s).", action=ACTION_LABELS[form.action.data], count=count),
+                      "success")
     return redirect(url_for("moderation.queue", type=target_type, state=state))
 
 

@@ -1,19 +1,26 @@
 """Follow things and notify people, in their own language.
 
 Features call :func:`notify_followers` (or :func:`notify`) inside the same unit of work as the
-change they announce, so a rolled-back change notifies nobody.
+change they announce, so a rolled-back change notifies nobody (and mails nobody: mail leaves
+after the commit, see :mod:`agora.mail`). When the site sends mail (``MAIL_NOTIFICATIONS``, by
+default whenever ``MAIL_SERVER`` is set), each notification is also e-mailed, as plain text in
+the recipient's language, to confirmed addresses whose owners keep the setting on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from urllib.parse import urljoin
 
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agora.accounts.models import User
 from agora.db import db, utcnow
+from agora.mail import send_mail
 from agora.notifications.models import Follow, Notification
 
 
@@ -54,15 +61,60 @@ def notify(users: Iterable[User], kind: str, message: Callable[[], str], link: s
            *, exclude: User | None = None) -> int:
     """Give each user a notification; ``message`` is called under each user's locale to translate it."""
     count = 0
+    mailing = mail_enabled()
     for user in {u.id: u for u in users}.values():
         if exclude is not None and user.id == exclude.id:
             continue
         with force_locale(user.locale or "en"):
             text = str(message())
+            if mailing and wants_mail(user):
+                _mail(user, text, link)
         db.session.add(Notification(user_id=user.id, kind=kind, message=text[:500], link=link))
         count += 1
     db.session.flush()
     return count
+
+
+def mail_enabled() -> bool:
+    """Whether notifications are e-mailed on this site (``MAIL_NOTIFICATIONS``, else when mail is set up)."""
+    setting = current_app.config.get("MAIL_NOTIFICATIONS")
+    return bool(current_app.config.get("MAIL_SERVER")) if setting is None else bool(setting)
+
+
+def wants_mail(user: User) -> bool:
+    return bool(user.email_notifications and user.email_confirmed_at is not None and user.deleted_at is None)
+
+
+def _absolute(path: str | None) -> str | None:
+    if not path or "://" in path:
+        return path
+    if has_request_context():
+        return urljoin(request.host_url, path)
+    server = current_app.config.get("SERVER_NAME")
+    if server:
+        return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}{path}"
+    return None
+
+
+def _mail(user: User, text: str, link: str | None) -> None:
+    """One plain-text e-mail for one notification, in the locale already forced by the caller."""
+    try:
+        settings = _absolute(url_for("accounts.settings"))
+    except RuntimeError:  # outside a request and without SERVER_NAME
+        settings = None
+    where = _absolute(link)
+    city = current_app.config.get("CITY_NAME", "Agora")
+    lines = [_("Hello %(name)s,", name=user.display_name), "", text]
+    if where:
+        lines += ["", _("See it here: %(link)s", link=where)]
+    lines += ["", "-- ", _("You receive this e-mail because you follow this on Agora (%(city)s) or because it "
+                           "concerns you. To stop these e-mails, turn them off in your account settings.", city=city)]
+    if settings:
+        lines.append(settings)
+    subject = _("Agora %(city)s: %(message)s", city=city, message=text)
+    if len(subject) > 150:
+        subject = subject[:149].rstrip() + "…"
+    send_mail(user.email, " ".join(subject.split()), "\n".join(lines))
 
 
 def notify_followers(target_type: str, target_id: int, kind: str, message: Callable[[], str],

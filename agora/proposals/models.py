@@ -53,6 +53,10 @@ class Proposal(ModeratedMixin, db.Model):
     retired_reason: Mapped[str | None] = mapped_column(String(20))
     retired_explanation: Mapped[str | None] = mapped_column(String(500))
     archived_at: Mapped[datetime | None]
+    # Optional: the adopted citizens' panel goal (agora.panelwork) this proposal responds to. Checked by
+    # the services, like commitment_goals.source_panel_goal_id: a foreign key would rebuild this table
+    # on SQLite (its full-text triggers and the rows that cascade from it).
+    panel_goal_id: Mapped[int | None] = mapped_column(index=True)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
     district: Mapped[District | None] = relationship(lazy="joined")
@@ -121,3 +125,17 @@ class ProposalAttachment(db.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class ProposalRevision(db.Model):
+    """An earlier text of a published proposal, kept when its author edits it and shown as its history."""
+
+    __tablename__ = "proposal_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    summary: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime]  # when this text was written
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)

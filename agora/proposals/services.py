@@ -7,30 +7,38 @@ import re
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, joinedload
 
 from agora import audit, uploads
 from agora.accounts.models import User
+from agora.budgets.models import BudgetHeading, BudgetProcess, BudgetProject
 from agora.census.models import CensusEntry, District
 from agora.comments.services import Target, register_target
 from agora.db import db, is_postgresql, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from agora.moderation.services import ensure_can_post
 from agora.notifications import services as notifications
+from agora.panelwork import services as panelwork
 from agora.permissions import Permission, object_rule, require
 from agora.proposals.models import (
     RETIRE_REASONS,
     Proposal,
     ProposalAttachment,
+    ProposalRevision,
     ProposalStatus,
     ProposalSupport,
     ProposalTag,
 )
+from agora.votes.models import Vote, VoteOption
+
+if TYPE_CHECKING:
+    from agora.votes.services import VoteRules
 
 FOLLOW_TYPE = "proposals"
 STATUS_FILTERS = ("active", "successful", "retired", "archived")
@@ -85,11 +93,15 @@ def _clean_fields(title: str, summary: str, body: str, district_id: int | None) 
 
 
 def create_proposal(actor: User, *, title: str, summary: str, body: str, district_id: int | None = None,
-                    tags: str | Iterable[str] | None = None, publish: bool = False) -> Proposal:
-    """A verified, unblocked resident submits a proposal, as a draft or published at once."""
+                    tags: str | Iterable[str] | None = None, publish: bool = False,
+                    panel_goal_id: int | None = None) -> Proposal:
+    """A verified, unblocked resident submits a proposal, as a draft or published at once.
+
+    ``panel_goal_id``: optional adopted citizens' panel goal it responds to (InvalidInput otherwise).
+    """
     ensure_can_post(actor)
     fields = _clean_fields(title, summary, body, district_id)
-    proposal = Proposal(author_id=actor.id, **fields)
+    proposal = Proposal(author_id=actor.id, panel_goal_id=panelwork.check_linkable_goal(panel_goal_id), **fields)
     proposal.tag_rows = [ProposalTag(tag=t) for t in parse_tags(tags)]
     db.session.add(proposal)
     db.session.flush()
@@ -100,12 +112,20 @@ def create_proposal(actor: User, *, title: str, summary: str, body: str, distric
 
 
 def update_proposal(actor: User, proposal: Proposal, *, title: str, summary: str, body: str,
-                    district_id: int | None = None, tags: str | Iterable[str] | None = None) -> Proposal:
+                    district_id: int | None = None, tags: str | Iterable[str] | None = None,
+                    panel_goal_id: int | None = None) -> Proposal:
     """The author edits a draft or a published proposal that has no supports yet."""
     ensure_can_post(actor)
     require(actor, Permission.PROPOSAL_EDIT, proposal)
-    for key, value in _clean_fields(title, summary, body, district_id).items():
+    fields = _clean_fields(title, summary, body, district_id)
+    texts = ("title", "summary", "body")
+    if proposal.status != ProposalStatus.DRAFT and any(getattr(proposal, k) != fields[k] for k in texts):
+        # Once published, the earlier text stays readable in the proposal's history.
+        db.session.add(ProposalRevision(proposal_id=proposal.id, title=proposal.title, summary=proposal.summary,
+                                        body=proposal.body, written_at=proposal.updated_at or proposal.created_at))
+    for key, value in fields.items():
         setattr(proposal, key, value)
+    proposal.panel_goal_id = panelwork.check_linkable_goal(panel_goal_id)
     new_tags = parse_tags(tags)
     # Keep the rows of tags that stay: replacing them all would insert before deleting.
     proposal.tag_rows = [row for row in proposal.tag_rows if row.tag in new_tags] + [
@@ -278,6 +298,132 @@ def archive_stale_proposals(actor: User | str, *, now: datetime | None = None) -
     return len(stale)
 
 
+# --- a successful proposal goes on: to a vote or to a budget ------------------------------------
+
+def _ensure_sendable(actor: User, proposal: Proposal) -> None:
+    require(actor, Permission.PROPOSAL_SEND, proposal)
+    if proposal.status != ProposalStatus.SUCCESSFUL or proposal.is_hidden:
+        raise Conflict(_("Only a successful proposal (not hidden) can be sent to a vote or a budget."))
+
+
+def _announce_vote(actor: User, proposal: Proposal, vote: Vote, option: VoteOption) -> None:
+    audit.record(actor, "proposal.send_to_vote", proposal,
+                 details={"vote_id": vote.id, "option_id": option.id, "option": option.label})
+    title, vote_title = proposal.title, vote.title
+    notifications.notify_followers(
+        FOLLOW_TYPE, proposal.id, "proposal.sent_to_vote",
+        lambda: _("The proposal “%(title)s” is now an option in the vote “%(vote)s”.", title=title, vote=vote_title),
+        link=_url("votes.show", vote_id=vote.id), exclude=actor)
+
+
+def send_to_vote(actor: User, proposal: Proposal, vote: Vote, *, label: str | None = None) -> VoteOption:
+    """An administrator adds a successful proposal as an option of a vote that has not opened yet.
+
+    The option's label is the proposal's title unless ``label`` is given. Audited; followers are
+    told. Raises PermissionDenied (not an administrator), Conflict (not successful, or already an
+    option of this vote), PhaseClosed (the vote has opened) or InvalidInput (the option breaks the
+    vote's rules, e.g. the same label twice).
+    """
+    from agora.votes import services as votes
+
+    _ensure_sendable(actor, proposal)
+    option = votes.add_option(actor, vote, label or votes.option_label(proposal.title), proposal_id=proposal.id)
+    _announce_vote(actor, proposal, vote, option)
+    return option
+
+
+def create_vote_from_proposal(actor: User, proposal: Proposal, rules: VoteRules) -> Vote:
+    """An administrator creates a new vote with a successful proposal among its options.
+
+    The option whose label is the proposal's title (as pre-filled) is linked to the proposal; if
+    the administrator removed it, it is added at the end. Audited; followers are told. Raises
+    as :func:`send_to_vote` and :func:`agora.votes.services.create_vote`.
+    """
+    from agora.votes import services as votes
+
+    _ensure_sendable(actor, proposal)
+    label = votes.option_label(proposal.title)
+    if label.casefold() not in [" ".join(o.split()).casefold() for o in rules.options]:
+        rules.options = [*rules.options, label]
+    vote = votes.create_vote(actor, rules)
+    option = next(o for o in vote.options if o.label.casefold() == label.casefold())
+    option.proposal_id = proposal.id
+    db.session.flush()
+    _announce_vote(actor, proposal, vote, option)
+    return vote
+
+
+def send_to_budget(actor: User, proposal: Proposal, heading: BudgetHeading, *, estimated_cost: int | None
+                   ) -> BudgetProject:
+    """An administrator turns a successful proposal into a project of a budget that accepts projects.
+
+    The project goes into ``heading`` with the proposal's title and text, its author credited, and
+    a link back. Audited; followers are told. Raises PermissionDenied, Conflict (not successful,
+    or already a project of this budget), PhaseClosed (the budget does not accept projects now) or
+    InvalidInput (the estimated cost).
+    """
+    from agora.budgets.services import money
+
+    _ensure_sendable(actor, proposal)
+    process = heading.process
+    # Serialise with other changes to the process (phase moves, a second send of the same proposal).
+    db.session.execute(select(BudgetProcess.id).where(BudgetProcess.id == process.id).with_for_update())
+    db.session.refresh(process)
+    if process.phase != "accepting":
+        raise PhaseClosed(_("The budget “%(title)s” does not accept projects now.", title=process.title))
+    if db.session.scalar(select(BudgetProject.id).where(BudgetProject.process_id == process.id,
+                                                        BudgetProject.proposal_id == proposal.id)):
+        raise Conflict(_("This proposal is already a project in the budget “%(title)s”.", title=process.title))
+    if not estimated_cost or not 0 < estimated_cost <= heading.amount:
+        raise InvalidInput(_("The estimated cost must be positive and at most the heading's budget (%(amount)s).",
+                             amount=money(heading.amount, process)), field="estimated_cost")
+    project = BudgetProject(process_id=process.id, heading_id=heading.id, title=proposal.title[:200],
+                            description=f"{proposal.summary}\n\n{proposal.body}", estimated_cost=int(estimated_cost),
+                            author_id=proposal.author_id, proposal_id=proposal.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(project)
+    except IntegrityError:
+        raise Conflict(_("This proposal is already a project in the budget “%(title)s”.",
+                         title=process.title)) from None
+    audit.record(actor, "proposal.send_to_budget", proposal,
+                 details={"process_id": process.id, "heading_id": heading.id, "project_id": project.id,
+                          "estimated_cost": project.estimated_cost})
+    title, budget_title = proposal.title, process.title
+    notifications.notify_followers(
+        FOLLOW_TYPE, proposal.id, "proposal.sent_to_budget",
+        lambda: _("The proposal “%(title)s” is now a project in the budget “%(budget)s”.", title=title,
+                  budget=budget_title),
+        link=_url("budgets.project", project_id=project.id), exclude=actor)
+    return project
+
+
+def proposal_outcomes(proposal: Proposal) -> tuple[list[VoteOption], list[BudgetProject]]:
+    """The vote options and budget projects made from this proposal, oldest first."""
+    options = db.session.scalars(select(VoteOption).where(VoteOption.proposal_id == proposal.id)
+                                 .order_by(VoteOption.id)).all()
+    projects = db.session.scalars(select(BudgetProject).where(BudgetProject.proposal_id == proposal.id)
+                                  .order_by(BudgetProject.id)).all()
+    return list(options), list(projects)
+
+
+def send_targets() -> tuple[list[Vote], list[BudgetHeading]]:
+    """Where a successful proposal can go now: votes not opened yet, headings of budgets accepting projects."""
+    from agora.votes.services import list_upcoming_votes
+
+    headings = db.session.scalars(select(BudgetHeading).join(BudgetProcess)
+                                  .where(BudgetProcess.phase == "accepting")
+                                  .order_by(BudgetProcess.id, BudgetHeading.position, BudgetHeading.id)).all()
+    return list_upcoming_votes(), list(headings)
+
+
+def _url(endpoint: str, **values: Any) -> str | None:
+    try:
+        return url_for(endpoint, **values)
+    except RuntimeError:  # outside a request (CLI): no link
+        return None
+
+
 def _link(proposal: Proposal) -> str | None:
     try:
         return url_for("proposals.show", id=proposal.id)
@@ -296,6 +442,20 @@ def get_proposal(proposal_id: int, viewer: User | None = None) -> Proposal:
                                                      != proposal.author_id):
         raise NotFound(_("This proposal does not exist."))
     return proposal
+
+
+def count_revisions(proposal: Proposal) -> int:
+    return db.session.scalar(select(func.count()).select_from(ProposalRevision)
+                             .where(ProposalRevision.proposal_id == proposal.id))
+
+
+def proposal_history(proposal_id: int, viewer: User | None = None) -> tuple[Proposal, list[ProposalRevision]]:
+    """A published proposal and its earlier texts, oldest first. Hidden proposals have no public history."""
+    proposal = get_proposal(proposal_id, viewer)
+    if proposal.is_hidden:
+        raise NotFound(_("This proposal is hidden."))
+    return proposal, list(db.session.scalars(
+        select(ProposalRevision).where(ProposalRevision.proposal_id == proposal.id).order_by(ProposalRevision.id)))
 
 
 def has_supported(user: User | None, proposal: Proposal) -> bool:
@@ -344,6 +504,9 @@ def list_proposals(*, status: str = "active", district: str | None = None, tag: 
             func.coalesce(recent.c.n, 0).desc(), Proposal.support_count.desc(), Proposal.id.desc())
     else:
         stmt = stmt.order_by(Proposal.published_at.desc(), Proposal.id.desc())
+    # Listings show neither the body nor the author's roles and residency: do not load them.
+    stmt = stmt.options(defer(Proposal.body), joinedload(Proposal.author).lazyload(User.staff_roles),
+                        joinedload(Proposal.author).lazyload(User.residency))
     return db.paginate(stmt, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"],
                        error_out=False, count=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -12,14 +13,16 @@ from flask_wtf import FlaskForm
 
 from agora.comments.forms import CommentForm
 from agora.comments.services import get_thread
-from agora.db import unit_of_work
-from agora.errors import AgoraError, InvalidInput
+from agora.db import db, unit_of_work
+from agora.errors import AgoraError, Conflict, InvalidInput, PhaseClosed
 from agora.moderation.forms import FlagForm
 from agora.moderation.services import get_block
 from agora.moderation.web import form_error, posting_limits
 from agora.notifications import services as notifications
-from agora.proposals import services
-from agora.proposals.forms import RETIRE_LABELS, ProposalForm, RetireForm
+from agora.panelwork.services import goal_choices as panel_goal_choices
+from agora.permissions import Permission, can, require
+from agora.proposals import listing_cache, services
+from agora.proposals.forms import RETIRE_LABELS, ProposalForm, RetireForm, SendToBudgetForm, SendToVoteForm
 from agora.proposals.models import ProposalStatus
 from agora.text import render_markdown
 
@@ -55,9 +58,17 @@ def index():
         "q": args.get("q", "").strip()[:200], "district": args.get("district", ""), "tag": args.get("tag", ""),
         "status": status if status in services.STATUS_FILTERS else "active",
         "sort": sort if sort in services.SORTS else "newest"}.items() if v}
-    page = services.list_proposals(page=args.get("page", 1, type=int), **filters)
+    page_number = args.get("page", 1, type=int)
+
+    def render_results() -> str:
+        page = services.list_proposals(page=page_number, **filters)
+        return render_template("proposals/_results.html", page=page, filters=filters)
+
+    # One process may serve several databases (the test suite does): the engine is part of the key.
+    key = (str(db.engine.url), str(get_locale()), page_number, *sorted(filters.items()))
+    results = listing_cache.get_or_render(key, current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"], render_results)
     drafts = services.list_drafts(current_user) if current_user.is_authenticated else []
-    return render_template("proposals/index.html", page=page, filters=filters, drafts=drafts,
+    return render_template("proposals/index.html", results_html=results, filters=filters, drafts=drafts,
                            districts=services.list_districts(), tags=services.list_tags(),
                            threshold=services.support_threshold())
 
@@ -88,6 +99,7 @@ def _preview(form):
 def new():
     form = ProposalForm()
     form.set_districts(services.list_districts())
+    form.set_panel_goals(panel_goal_choices())
     preview = None
     if form.validate_on_submit():
         if form.preview.data:
@@ -98,7 +110,8 @@ def new():
                     proposal = services.create_proposal(
                         current_user, title=form.title.data, summary=form.summary.data, body=form.body.data,
                         district_id=int(form.district_id.data) if form.district_id.data else None,
-                        tags=form.tags.data, publish=False)
+                        tags=form.tags.data, publish=False,
+                        panel_goal_id=int(form.panel_goal_id.data) if form.panel_goal_id.data else None)
                     services.add_attachments(current_user, proposal, _uploads(form))
                     if form.publish.data:
                         services.publish_proposal(current_user, proposal)
@@ -116,13 +129,88 @@ def new():
 def show(id: int):
     proposal = services.get_proposal(id, current_user if current_user.is_authenticated else None)
     thread = get_thread("proposals", proposal.id, viewer=current_user, page=request.args.get("page", 1, type=int))
+    vote_options, projects = services.proposal_outcomes(proposal)
+    send_vote_form = send_budget_form = None
+    if proposal.status == ProposalStatus.SUCCESSFUL and can(current_user, Permission.PROPOSAL_SEND, proposal):
+        send_vote_form, send_budget_form = _send_forms()
     return render_template(
         "proposals/show.html", proposal=proposal, thread=thread, threshold=services.support_threshold(),
         supported=services.has_supported(current_user, proposal), form=FlaskForm(), comment_form=CommentForm(),
-        attachments=services.list_attachments(proposal),
+        attachments=services.list_attachments(proposal), vote_options=vote_options, projects=projects,
+        revision_count=services.count_revisions(proposal),
+        send_vote_form=send_vote_form, send_budget_form=send_budget_form,
         flag_form=FlagForm(), retire_labels=RETIRE_LABELS,
         following=notifications.is_following(current_user, "proposals", proposal.id),
         block=get_block(current_user), target_type="proposals", target=proposal)
+
+
+def _send_forms() -> tuple[SendToVoteForm, SendToBudgetForm]:
+    votes, headings = services.send_targets()
+    vote_form, budget_form = SendToVoteForm(), SendToBudgetForm()
+    vote_form.set_votes(votes)
+    budget_form.set_headings(headings)
+    return vote_form, budget_form
+
+
+@bp.post("/<int:id>/send/vote")
+@login_required
+def send_to_vote(id: int):
+    """Administrators add a successful proposal to a vote that has not opened yet."""
+    from agora.votes.services import get_vote
+
+    proposal = services.get_proposal(id, current_user)
+    require(current_user, Permission.PROPOSAL_SEND, proposal)
+    form, _budget_form = _send_forms()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                vote = get_vote(form.vote_id.data)
+                option = services.send_to_vote(current_user, proposal, vote, label=form.label.data or None)
+                message = _("The proposal is now the option “%(option)s” in the vote “%(vote)s”.",
+                            option=option.label, vote=vote.title)
+        except (Conflict, InvalidInput, PhaseClosed) as error:
+            flash(error.message, "error")
+        else:
+            flash(message, "success")
+    else:
+        flash(_("Choose a vote that has not opened yet."), "error")
+    return redirect(url_for("proposals.show", id=proposal.id))
+
+
+@bp.post("/<int:id>/send/budget")
+@login_required
+def send_to_budget(id: int):
+    """Administrators turn a successful proposal into a project of a budget that accepts projects."""
+    from agora.budgets.services import get_heading
+
+    proposal = services.get_proposal(id, current_user)
+    require(current_user, Permission.PROPOSAL_SEND, proposal)
+    _vote_form, form = _send_forms()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                heading = get_heading(form.heading_id.data)
+                project = services.send_to_budget(current_user, proposal, heading,
+                                                  estimated_cost=form.estimated_cost.data)
+                project_id, message = project.id, _("The proposal is now a project in the budget “%(budget)s”.",
+                                                    budget=heading.process.title)
+        except (Conflict, InvalidInput, PhaseClosed) as error:
+            flash(error.message, "error")
+        else:
+            flash(message, "success")
+            return redirect(url_for("budgets.project", project_id=project_id))
+    else:
+        flash(_("Choose a budget heading and give a whole, positive estimated cost."), "error")
+    return redirect(url_for("proposals.show", id=proposal.id))
+
+
+@bp.route("/<int:id>/history")
+def history(id: int):
+    """Earlier texts of a published proposal (Markdown rendered and sanitised)."""
+    proposal, revisions = services.proposal_history(id, current_user if current_user.is_authenticated else None)
+    return render_template("main/history.html", item=proposal, revisions=revisions,
+                           current_at=proposal.updated_at or proposal.published_at or proposal.created_at,
+                           back=url_for("proposals.show", id=proposal.id))
 
 
 @bp.route("/attachments/<int:attachment_id>/<name>")
@@ -144,8 +232,10 @@ def edit(id: int):
     proposal = services.get_proposal(id, current_user)
     form = ProposalForm(obj=proposal if request.method == "GET" else None)
     form.set_districts(services.list_districts())
+    form.set_panel_goals(panel_goal_choices())
     if request.method == "GET":
         form.district_id.data = str(proposal.district_id or "")
+        form.panel_goal_id.data = str(proposal.panel_goal_id or "")
         form.tags.data = ", ".join(proposal.tags)
     preview = None
     if form.validate_on_submit():
@@ -157,7 +247,8 @@ def edit(id: int):
                     services.update_proposal(
                         current_user, proposal, title=form.title.data, summary=form.summary.data,
                         body=form.body.data, tags=form.tags.data,
-                        district_id=int(form.district_id.data) if form.district_id.data else None)
+                        district_id=int(form.district_id.data) if form.district_id.data else None,
+                        panel_goal_id=int(form.panel_goal_id.data) if form.panel_goal_id.data else None)
                     services.add_attachments(current_user, proposal, _uploads(form))
                     if form.publish.data and proposal.status == ProposalStatus.DRAFT:
                         services.publish_proposal(current_user, proposal)

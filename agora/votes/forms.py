@@ -38,6 +38,8 @@ class VoteForm(FlaskForm):
     eligibility = SelectField(_l("Who may vote"), choices=_choices(services.ELIGIBILITY), default="all")
     district_id = SelectField(_l("District"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
                               choices=[], validate_choice=False)
+    panel_id = SelectField(_l("Citizens' panel"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+                           choices=[], validate_choice=False)
     opens_at = DateTimeLocalField(_l("Opens at"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
     closes_at = DateTimeLocalField(_l("Closes at"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
     submit = SubmitField(_l("Save the vote"))

@@ -27,9 +27,11 @@ class Vote(db.Model):
     skipped_rule: Mapped[str] = mapped_column(String(20), default="reject")
     tie_break: Mapped[str] = mapped_column(String(80))
     lot_seed: Mapped[int] = mapped_column(BigInteger)
-    # Eligibility: "all" verified residents, or those of one "district".
+    # Eligibility: "all" verified residents, or those of one "district", or a panel's members.
     eligibility: Mapped[str] = mapped_column(String(20), default="all")
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    # Or the members of one citizens' panel ("panel").
+    panel_id: Mapped[int | None] = mapped_column(ForeignKey("panels.id"))
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -41,6 +43,7 @@ class Vote(db.Model):
     options: Mapped[list[VoteOption]] = relationship(
         back_populates="vote", cascade="all, delete-orphan", order_by="VoteOption.position", lazy="selectin")
     district: Mapped[District | None] = relationship(lazy="joined")
+    panel: Mapped[Panel | None] = relationship()  # noqa: F821 - agora.panels.models
     created_by: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
@@ -49,11 +52,15 @@ class Vote(db.Model):
 
 class VoteOption(db.Model):
     __tablename__ = "vote_options"
-    __table_args__ = (UniqueConstraint("vote_id", "label"),)
+    # A successful proposal is an option of a given vote at most once.
+    __table_args__ = (UniqueConstraint("vote_id", "label"), UniqueConstraint("vote_id", "proposal_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     label: Mapped[str] = mapped_column(String(120))
+    # The successful proposal this option comes from, if any (see agora.proposals.services.send_to_vote).
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
 
     vote: Mapped[Vote] = relationship(back_populates="options")
+    proposal: Mapped[Proposal | None] = relationship("Proposal")  # noqa: F821

@@ -26,7 +26,7 @@ from agora import audit
 from agora.ballots import services as ballot_box
 from agora.ballots.services import CastReceipt
 from agora.db import db, utcnow
-from agora.errors import InvalidInput, NotFound, PermissionDenied, PhaseClosed
+from agora.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PhaseClosed
 from agora.permissions import Permission, object_rule, require
 from agora.votes.models import Vote, VoteOption
 
@@ -70,7 +70,8 @@ TIE_BREAKS = {
     "lot": _l("The published lot"),
 }
 ROUND_TIE_BREAKS = ("previous_rounds,lot", "earliest_round,lot")
-ELIGIBILITY = {"all": _l("All verified residents"), "district": _l("Verified residents of one district")}
+ELIGIBILITY = {"all": _l("All verified residents"), "district": _l("Verified residents of one district"),
+               "panel": _l("The members of one citizens' panel")}
 INACTIVE_CAUSES = {
     "exhausted_choices": _l("No more choices"),
     "overvote": _l("Shared rank (overvote)"),
@@ -105,6 +106,7 @@ class VoteRules:
     lot_seed: int | None = None
     eligibility: str = "all"
     district_id: int | None = None
+    panel_id: int | None = None
 
 
 def default_method(seats: int) -> str:
@@ -192,6 +194,12 @@ def _clean_rules(rules: VoteRules) -> VoteRules:
 
         if district_id is None or db.session.get(District, district_id) is None:
             raise InvalidInput(_("Choose the district whose residents may vote."), field="district_id")
+    panel_id = rules.panel_id if rules.eligibility == "panel" else None
+    if rules.eligibility == "panel":
+        from agora.panels.models import Panel
+
+        if panel_id is None or db.session.get(Panel, panel_id) is None:
+            raise InvalidInput(_("Choose the panel whose members may vote."), field="panel_id")
     if rules.opens_at is None or rules.closes_at is None:
         raise InvalidInput(_("Give the opening and closing times."), field="opens_at")
     opens_at, closes_at = _aware(rules.opens_at), _aware(rules.closes_at)
@@ -202,18 +210,27 @@ def _clean_rules(rules: VoteRules) -> VoteRules:
     return VoteRules(title=title, options=options, opens_at=opens_at, closes_at=closes_at,
                      description=(rules.description or "").strip(), seats=seats, method=method,
                      stv_rule=rules.stv_rule, overvote_rule=rules.overvote_rule, skipped_rule=rules.skipped_rule,
-                     tie_break=tie_break, lot_seed=seed, eligibility=rules.eligibility, district_id=district_id)
+                     tie_break=tie_break, lot_seed=seed, eligibility=rules.eligibility, district_id=district_id,
+                     panel_id=panel_id)
 
 
 def _apply(vote: Vote, rules: VoteRules) -> None:
     for name in ("title", "description", "seats", "method", "stv_rule", "overvote_rule", "skipped_rule",
-                 "tie_break", "lot_seed", "eligibility", "district_id", "opens_at", "closes_at"):
+                 "tie_break", "lot_seed", "eligibility", "district_id", "panel_id", "opens_at", "closes_at"):
         setattr(vote, name, getattr(rules, name))
     current = [o.label for o in vote.options]
     if current != rules.options:
-        vote.options.clear()
+        # Options that stay keep their row (and so their link to a proposal); the others go.
+        kept = {o.label: o for o in vote.options if o.label in rules.options}
+        for option in [o for o in vote.options if o.label not in kept]:
+            vote.options.remove(option)
         db.session.flush()
-        vote.options.extend(VoteOption(position=i, label=label) for i, label in enumerate(rules.options, start=1))
+        for position, label in enumerate(rules.options, start=1):
+            if label in kept:
+                kept[label].position = position
+            else:
+                vote.options.append(VoteOption(position=position, label=label))
+        vote.options.sort(key=lambda o: o.position)
 
 
 def create_vote(actor: User, rules: VoteRules) -> Vote:
@@ -238,6 +255,54 @@ def update_vote(actor: User, vote: Vote, rules: VoteRules) -> Vote:
     db.session.flush()
     audit.record(actor, "vote.update", vote, details=_rules_details(vote))
     return vote
+
+
+def rules_of(vote: Vote) -> VoteRules:
+    """The vote's current rules, to change one thing and validate the whole again."""
+    return VoteRules(title=vote.title, options=[o.label for o in vote.options], opens_at=vote.opens_at,
+                     closes_at=vote.closes_at, description=vote.description, seats=vote.seats, method=vote.method,
+                     stv_rule=vote.stv_rule, overvote_rule=vote.overvote_rule, skipped_rule=vote.skipped_rule,
+                     tie_break=vote.tie_break, lot_seed=vote.lot_seed, eligibility=vote.eligibility,
+                     district_id=vote.district_id, panel_id=vote.panel_id)
+
+
+def option_label(text: str) -> str:
+    """A ballot label made from free text (a proposal's title): one line, at most 120 characters, and
+    without the characters the published CSV and PrefLib files reserve."""
+    label = " ".join((text or "").replace("=", "-").split()).lstrip("#").strip()
+    if label.lower() == "overvote":
+        label = f"“{label}”"
+    return label if len(label) <= 120 else label[:119].rstrip() + "…"
+
+
+def add_option(actor: User, vote: Vote, label: str, *, proposal_id: int | None = None) -> VoteOption:
+    """Add one option at the end of an upcoming vote's ballot (administrators; audited).
+
+    Raises PhaseClosed once the vote has opened (its options are locked), InvalidInput when the
+    option breaks the vote's rules (a duplicate label, too many options...).
+    """
+    require(actor, Permission.VOTES_MANAGE)
+    _lock_vote(vote)
+    if status(vote) != "upcoming":
+        raise PhaseClosed(_("The vote “%(title)s” has opened: its options are locked.", title=vote.title))
+    label = " ".join((label or "").split())
+    if not label:
+        raise InvalidInput(_("Give the option's label."), field="label")
+    if proposal_id is not None and any(o.proposal_id == proposal_id for o in vote.options):
+        raise Conflict(_("This proposal is already an option in the vote “%(title)s”.", title=vote.title))
+    rules = rules_of(vote)
+    rules.options = [*rules.options, label]
+    clean = _clean_rules(rules)
+    option = VoteOption(position=len(vote.options) + 1, label=clean.options[-1], proposal_id=proposal_id)
+    vote.options.append(option)
+    db.session.flush()
+    audit.record(actor, "vote.add_option", vote, details={"option": option.label, "proposal_id": proposal_id})
+    return option
+
+
+def list_upcoming_votes() -> list[Vote]:
+    """Votes that have not opened yet: the only ones that still take new options."""
+    return list(db.session.scalars(select(Vote).where(Vote.opens_at > utcnow()).order_by(Vote.opens_at, Vote.id)))
 
 
 def close_vote(actor: User, vote: Vote) -> Vote:
@@ -273,8 +338,16 @@ def _rules_details(vote: Vote) -> dict[str, Any]:
     return {"title": vote.title, "options": [o.label for o in vote.options], "method": vote.method,
             "seats": vote.seats, "stv_rule": vote.stv_rule, "overvote_rule": vote.overvote_rule,
             "skipped_rule": vote.skipped_rule, "tie_break": vote.tie_break, "lot_seed": vote.lot_seed,
-            "eligibility": vote.eligibility, "district_id": vote.district_id,
+            "eligibility": vote.eligibility, "district_id": vote.district_id, "panel_id": vote.panel_id,
             "opens_at": _aware(vote.opens_at).isoformat(), "closes_at": _aware(vote.closes_at).isoformat()}
+
+
+def panels_with_members() -> list:
+    """Panels that have seated members, for the "panel members vote" choice."""
+    from agora.panels.models import Panel, PanelMember
+
+    seated = select(PanelMember.panel_id)
+    return list(db.session.scalars(select(Panel).where(Panel.id.in_(seated)).order_by(Panel.title)))
 
 
 def list_votes() -> list[Vote]:
@@ -298,6 +371,13 @@ def contest(vote: Vote) -> str:
 def _eligible(user: User, vote: Vote) -> bool:
     if not user.is_verified:
         return False  # administrators hold every permission, but vote only as verified residents
+    if vote.eligibility == "panel":
+        from agora.panels.models import PanelMember
+
+        # Seated members (not facilitators) who have not left the panel; still verified residents.
+        return db.session.scalar(select(PanelMember.id).where(
+            PanelMember.panel_id == vote.panel_id, PanelMember.user_id == user.id, PanelMember.role == "member",
+            PanelMember.left_at.is_(None))) is not None
     return vote.eligibility == "all" or (user.district is not None and user.district.id == vote.district_id)
 
 
@@ -426,12 +506,17 @@ def export_name(vote: Vote, suffix: str) -> str:
 
 
 def cvr_csv(vote: Vote) -> str:
-    """The anonymised cast-vote record: one line per ballot, by receipt; ``A=B`` for a shared rank."""
+    """The anonymised cast-vote record: one line per ballot, by receipt; ``A=B`` for a shared rank.
+
+    The first line, ``#candidates,...``, lists the options in ballot order, so ``python -m voting
+    rank`` reads the file as it is (see :mod:`voting.io`) and counts exactly as the app did.
+    """
     require_closed(vote)
     rows = _rankings(vote)
     width = max([len(r) for _receipt, r in rows] + [1])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["#candidates", *[o.label for o in vote.options]])
     writer.writerow(["receipt", *[f"rank{i}" for i in range(1, width + 1)]])
     for receipt, ranking in rows:
         cells = ["=".join(sorted(r, key=[o.label for o in vote.options].index)) if isinstance(r, frozenset)
@@ -468,10 +553,12 @@ def cvr_toi(vote: Vote) -> str:
     return "\n".join(lines) + "\n"
 
 
-def reproduce_command(vote: Vote) -> str:
-    """The exact command that recounts the published ``.toi`` file with the library."""
+def reproduce_command(vote: Vote, export: str = "cvr.toi") -> str:
+    """The exact command that recounts a published cast-vote record (``cvr.toi`` or ``cvr.csv``)."""
+    if export not in ("cvr.toi", "cvr.csv"):
+        raise ValueError(f"no command for the export {export!r}")
     options = library_options(vote)
-    parts = ["python", "-m", "voting", "rank", export_name(vote, "cvr.toi"), "--method", vote.method]
+    parts = ["python", "-m", "voting", "rank", export_name(vote, export), "--method", vote.method]
     if vote.method == "stv":
         parts += ["--seats", str(vote.seats), "--stv-rule", vote.stv_rule]
     if "overvote" in options:

@@ -57,7 +57,7 @@ def _form_rules(form: VoteForm) -> services.VoteRules:
         options=(form.options.data or "").splitlines(), seats=form.seats.data or 1,
         method=form.method.data or None, stv_rule=form.stv_rule.data, overvote_rule=form.overvote_rule.data,
         skipped_rule=form.skipped_rule.data, tie_break=form.tie_break.data or None, lot_seed=form.lot_seed.data,
-        eligibility=form.eligibility.data, district_id=form.district_id.data,
+        eligibility=form.eligibility.data, district_id=form.district_id.data, panel_id=form.panel_id.data,
         opens_at=utc(form.opens_at.data), closes_at=utc(form.closes_at.data))
 
 
@@ -65,6 +65,8 @@ def _vote_form(vote=None) -> VoteForm:
     form = VoteForm(obj=vote) if vote is not None and request.method == "GET" else VoteForm()
     form.district_id.choices = [SelectChoice("", _("— any district —"))] + [
         SelectChoice(str(d.id), d.name) for d in list_districts()]
+    form.panel_id.choices = [SelectChoice("", _("— no panel —"))] + [
+        SelectChoice(str(p.id), p.title) for p in services.panels_with_members()]
     if vote is not None and request.method == "GET":
         form.options.data = "\n".join(o.label for o in vote.options)
         form.opens_at.data = to_user_timezone(services._aware(vote.opens_at)).replace(tzinfo=None)
@@ -72,14 +74,20 @@ def _vote_form(vote=None) -> VoteForm:
     return form
 
 
-def _save(form: VoteForm, vote=None):
+def _save(form: VoteForm, vote=None, proposal=None):
     if not form.validate_on_submit():
         return None
     try:
         with unit_of_work():
             rules = _form_rules(form)
-            saved = services.create_vote(current_user, rules) if vote is None \
-                else services.update_vote(current_user, vote, rules)
+            if proposal is not None:
+                from agora.proposals.services import create_vote_from_proposal
+
+                saved = create_vote_from_proposal(current_user, proposal, rules)
+            elif vote is None:
+                saved = services.create_vote(current_user, rules)
+            else:
+                saved = services.update_vote(current_user, vote, rules)
             saved_id = saved.id
     except InvalidInput as error:
         target = getattr(form, error.field, None) if error.field else None
@@ -97,11 +105,29 @@ def new():
     """Administrators create a vote and announce its rules."""
     require(current_user, Permission.VOTES_MANAGE)
     form = _vote_form()
-    saved_id = _save(form)
+    proposal = _from_proposal(form)
+    saved_id = _save(form, proposal=proposal)
     if saved_id is not None:
         flash(_("The vote is saved. Its rules are published and lock when it opens."), "success")
         return redirect(url_for("votes.show", vote_id=saved_id))
-    return render_template("votes/form.html", form=form, vote=None), 400 if request.method == "POST" else 200
+    return render_template("votes/form.html", form=form, vote=None, proposal=proposal), \
+        400 if request.method == "POST" else 200
+
+
+def _from_proposal(form: VoteForm):
+    """A new vote started from a successful proposal's page: the proposal is pre-filled as an option."""
+    from agora.proposals.services import get_proposal
+    from agora.votes.services import option_label
+
+    raw = request.values.get("proposal", "")
+    if not raw.isdigit():
+        return None
+    proposal = get_proposal(int(raw), current_user)
+    require(current_user, Permission.PROPOSAL_SEND, proposal)
+    if request.method == "GET":
+        form.options.data = option_label(proposal.title) + "\n"
+        form.description.data = _("This vote includes the successful proposal “%(title)s”.", title=proposal.title)
+    return proposal
 
 
 @bp.route("/<int:vote_id>/edit", methods=["GET", "POST"])
@@ -213,6 +239,7 @@ def results(vote_id: int):
                 form.receipt.errors = [_("No ballot in this vote has this receipt code.")]
     return render_template("votes/results.html", vote=vote, result=result, charts=round_charts(result),
                            command=services.reproduce_command(vote), form=form, checked=checked,
+                           csv_command=services.reproduce_command(vote, "cvr.csv"),
                            causes=services.INACTIVE_CAUSES, steps=services.TIE_BREAK_STEPS,
                            turnout=services.turnout(vote))
 
@@ -241,6 +268,7 @@ def result_json(vote_id: int):
     with unit_of_work():
         result = services.get_results(vote)
     body = json.dumps({"vote": vote.id, "title": vote.title, "command": services.reproduce_command(vote),
-                       "result": result}, indent=2, ensure_ascii=False)
+                       "csv_command": services.reproduce_command(vote, "cvr.csv"), "result": result},
+                      indent=2, ensure_ascii=False)
     return _download(body, services.export_name(vote, "result.json"), "application/json")
 

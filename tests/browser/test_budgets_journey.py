@@ -144,3 +144,105 @@ def test_submit_price_support_vote_close_and_recount(live_server, page, browser)
     assert list(recount.selected) == stored["selected"] and len(election.ballots) == 2
     titles = {p.id: p.name for p in election.projects}
     assert sorted(titles[p] for p in recount.selected) == sorted(f.split(" · ")[0] for f in funded)
+
+
+def _balloting(app, suffix: str, **rules):
+    """A budget in balloting with three priced projects on the city-wide ballot; returns (process id, heading id,
+    project ids)."""
+    from agora.budgets import services
+    from agora.db import db
+    from agora.permissions import Role
+
+    with app.app_context():
+        admin = make_user(f"pbj{suffix}-admin@example.org", roles=[Role.ADMIN])
+        clerk = make_user(f"pbj{suffix}-clerk@example.org", roles=[Role.CLERK])
+        author = make_user(f"pbj{suffix}-author@example.org", verified=True, district="PB-Noord")
+        process = services.create_process(admin, services.ProcessRules(title=f"Budget {suffix}", city_amount=1000,
+                                                                       city_name=f"City {suffix}", **rules))
+        heading = process.headings[0]
+        services.set_phase(admin, process, "accepting")
+        made = [services.submit_project(author, process, services.ProjectData(
+            title=t, heading_id=heading.id, estimated_cost=c)) for t, c in (("Pond", 600), ("Trees", 500),
+                                                                            ("Lamps", 300))]
+        services.set_phase(admin, process, "reviewing")
+        for p in made:
+            services.valuate_project(clerk, p, feasibility="feasible", price=p.estimated_cost)
+        services.set_phase(admin, process, "balloting")
+        db.session.commit()
+        return process.id, heading.id, [p.id for p in made]
+
+
+def test_points_and_ranking_ballots_with_running_totals(live_server, browser):
+    base, app = live_server
+    _pid, heading_id, (pond, trees, lamps) = _balloting(app, "pts", ballot_type="cumulative", total_points=10,
+                                                        max_points=6)
+    with app.app_context():
+        make_user("pbjpts-rita@example.org", verified=True, district="PB-Noord")
+    context, page = _as(browser, base, "pbjpts-rita@example.org")
+    page.goto(f"{base}/budgets/headings/{heading_id}/ballot")
+    status = page.locator("#points-left")
+    status.wait_for(state="visible")  # shown by the script: without it the form still works
+    assert "Points given: 0. Points left: 10." in status.inner_text()
+    assert_accessible(page, "points ballot")
+    page.get_by_label("Pond").fill("6")
+    page.get_by_label("Trees").fill("7")
+    assert "3 points too many" in status.inner_text() and "At most 6 points per project." in status.inner_text()
+    page.get_by_label("Trees").fill("4")
+    assert "Points given: 10. Points left: 0." in status.inner_text()
+    page.get_by_role("button", name="Cast my ballot").click()
+    page.locator("#receipt-code").wait_for()
+    context.close()
+
+    _pid, heading_id, (pond, trees, lamps) = _balloting(app, "rank", ballot_type="ranking", max_projects=2)
+    with app.app_context():
+        make_user("pbjrank-rita@example.org", verified=True, district="PB-Noord")
+    context, page = _as(browser, base, "pbjrank-rita@example.org")
+    page.goto(f"{base}/budgets/headings/{heading_id}/ballot")
+    status = page.locator("#ranks-status")
+    status.wait_for(state="visible")
+    assert_accessible(page, "ranking ballot")
+    page.get_by_label("Pond").select_option("1")
+    page.get_by_label("Lamps").select_option("1")
+    assert "Rank 1 is given twice." in status.inner_text()
+    page.get_by_role("button", name="Cast my ballot").click()  # refused by the server with the reason
+    assert "Rank 1 is given to more than one project" in page.locator("#ballot-error").inner_text()
+    page.get_by_label("Lamps").select_option("2")
+    assert "Ranked: 2 of at most 2." in status.inner_text()
+    page.get_by_role("button", name="Cast my ballot").click()
+    page.locator("#receipt-code").wait_for()
+    context.close()
+
+
+def test_funded_project_progress_and_milestones(live_server, browser):
+    base, app = live_server
+    from agora.budgets import services
+    from agora.db import db
+
+    process_id, heading_id, (pond, trees, lamps) = _balloting(app, "exe", rule="greedy")
+    with app.app_context():
+        from agora.accounts.models import User
+        from agora.budgets.models import BudgetHeading, BudgetProcess
+
+        heading = db.session.get(BudgetHeading, heading_id)
+        for i in range(2):
+            services.cast_budget_ballot(make_user(f"pbjexe-v{i}@example.org", verified=True, district="PB-Noord"),
+                                        heading, [pond, lamps])
+        admin = db.session.scalar(db.select(User).where(User.email == "pbjexe-admin@example.org"))
+        process = db.session.get(BudgetProcess, process_id)
+        services.close_balloting(admin, process)
+        services.set_phase(admin, process, "finished")
+        db.session.commit()
+    context, page = _as(browser, base, "pbjexe-clerk@example.org")
+    page.goto(f"{base}/budgets/projects/{pond}")
+    page.get_by_label("Milestone").fill("Pond dug")
+    page.get_by_label("Status").select_option("in_progress")
+    page.get_by_label("Progress (%)").fill("50")
+    page.get_by_role("button", name="Save the milestone").click()
+    page.wait_for_url(lambda url: "#milestones" in url)
+    assert page.locator("#project-progress").get_attribute("value") == "50"
+    assert "Pond dug" in page.locator(".milestones").inner_text()
+    assert_accessible(page, "funded project with milestones")
+    page.goto(f"{base}/budgets/{process_id}/execution")
+    assert "In progress (1)" in page.content() and "Not started (1)" in page.content()
+    assert_accessible(page, "execution overview")
+    context.close()

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import make_user
 
+from agora.accounts.models import User
 from agora.ballots import services as box
 from agora.ballots.models import Ballot, BallotCast
 from agora.db import db, utcnow
@@ -172,6 +173,34 @@ def test_eligibility_district_and_unverified(ctx):
         services.cast_vote(db.session.get(User, admin), vote, {ids[0]: 1})
 
 
+def test_eligibility_panel_members_only(ctx):
+    """A vote for a citizens' panel: its seated members vote; other residents, facilitators and
+    members who left do not."""
+    from agora.panels.models import Panel, PanelMember
+
+    panel = Panel(title="Kessel-Lo panel", size=3)
+    member, other, facilitator, gone = (make_user(f"{n}@example.org", verified=True)
+                                        for n in ("mia", "olaf", "fien", "gust"))
+    panel.members = [PanelMember(user_id=member.id), PanelMember(user_id=facilitator.id, role="facilitator"),
+                     PanelMember(user_id=gone.id, left_at=utcnow())]
+    db.session.add(panel)
+    db.session.commit()
+    with pytest.raises(InvalidInput) as missing:
+        services.create_vote(make_user("admin@example.org", roles=[Role.ADMIN]), _rules(eligibility="panel"))
+    assert missing.value.field == "panel_id"
+    db.session.rollback()
+    vote = _open_vote(admin=db.session.scalar(sa.select(User).where(User.email == "admin@example.org")),
+                      eligibility="panel", panel_id=panel.id)
+    ids = _ids(vote)
+    for outsider in (other, facilitator, gone):
+        with pytest.raises(PermissionDenied):
+            services.cast_vote(outsider, vote, {ids[0]: 1})
+    services.cast_vote(member, vote, {ids[0]: 1})
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BallotCast)) == 1
+    assert services.panels_with_members() == [panel]
+
+
 def test_results_hidden_until_close_then_counted_and_reproducible(ctx, tmp_path):
     vote = _open_vote()
     a, b, c = _ids(vote)
@@ -189,8 +218,8 @@ def test_results_hidden_until_close_then_counted_and_reproducible(ctx, tmp_path)
     db.session.commit()
     assert result["n_ballots"] == 7 and len(result["rounds"]) >= 2
     csv_text = services.cvr_csv(vote)
-    assert csv_text.splitlines()[0] == "receipt,rank1,rank2"
-    assert sorted(receipts) == [line.split(",")[0] for line in csv_text.splitlines()[1:]]
+    assert csv_text.splitlines()[:2] == ["#candidates,Ladeuze,Fochplein,Martelaren", "receipt,rank1,rank2"]
+    assert sorted(receipts) == [line.split(",")[0] for line in csv_text.splitlines()[2:]]
     assert services.find_receipt(vote, receipts[2].lower()) == [["Fochplein"], ["Martelaren"]]
     toi = tmp_path / services.export_name(vote, "cvr.toi")
     toi.write_text(services.cvr_toi(vote))

@@ -4,6 +4,7 @@ knapsack ballots (also concurrently), results by voting.budget and a .pb export 
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -218,7 +219,6 @@ def test_close_counts_with_mes_and_the_pb_export_reads_back_the_same(ctx, tmp_pa
     from voting.budget import parse_pb, rule_from_meta
 
     admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
-    # Small amounts: add1 raises each share by one unit per run, so a tiny vote with a big budget is slow.
     process = _process(admin, city_amount=1000, district_amounts={})
     projects = _to_ballot(process, admin, [("Aa1", 300, None), ("Aa2", 300, None), ("Aa3", 300, None),
                                            ("Bb1", 400, None), ("Bb2", 400, None)])
@@ -348,3 +348,229 @@ def test_concurrent_ballots_of_one_voter_never_exceed_the_budget(app, changing):
         assert len(ballots) == 1 and db.session.scalar(sa.select(sa.func.count()).select_from(BallotCast)) == 1
         prices = dict(db.session.execute(sa.select(BudgetProject.id, BudgetProject.price)).all())
         assert sum(prices[p] for p in ballots[0].content["projects"]) <= 100_000
+
+
+@pytest.mark.parametrize(("over", "field"), [
+    ({"ballot_type": "cumulative"}, "total_points"),
+    ({"ballot_type": "cumulative", "total_points": 10, "max_points": 11}, "max_points"),
+    ({"ballot_type": "cumulative", "total_points": 5000}, "total_points"),
+    ({"ballot_type": "ranking"}, "max_projects"),
+])
+def test_points_and_ranking_rules_name_their_field(ctx, over, field):
+    with pytest.raises(InvalidInput) as error:
+        _process(**over)
+    assert error.value.field == field
+
+
+def test_cumulative_ballot_points_checked_and_locked(ctx):
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process = _process(admin, ballot_type="cumulative", total_points=10, max_points=6, district_amounts={})
+    assert (process.total_points, process.max_points) == (10, 6)
+    park, library, lights = _to_ballot(process, admin, [("Park", 60_000, None), ("Library", 50_000, None),
+                                                         ("Lights", 10_000, None)])
+    city = _heading(process)
+    rita = make_user("rita@example.org", verified=True)
+    with pytest.raises(InvalidInput, match="12 points, 2 more than the 10"):
+        services.cast_budget_ballot(rita, city, {park.id: 6, library.id: 6})
+    with pytest.raises(InvalidInput, match="7 points to Park; a project can get at most 6"):
+        services.cast_budget_ballot(rita, city, {park.id: 7})
+    with pytest.raises(InvalidInput, match="at least one project"):
+        services.cast_budget_ballot(rita, city, {park.id: 0})
+    with pytest.raises(InvalidInput, match="whole number"):
+        services.cast_budget_ballot(rita, city, {park.id: -1})
+    with pytest.raises(InvalidInput, match="not on this heading"):
+        services.cast_budget_ballot(rita, city, {9999: 1})
+    # Over the money is fine: points say how much each project matters, the count keeps to the budget.
+    receipt = services.cast_budget_ballot(rita, city, {lights.id: 4, park.id: 6, library.id: 0})
+    db.session.commit()
+    stored = db.session.scalar(sa.select(Ballot))
+    assert stored.content == {"projects": [park.id, lights.id], "points": [6, 4]}
+    with pytest.raises(InvalidInput, match="more than the 10"):  # a change is held to the same limits
+        services.cast_budget_ballot(rita, city, {park.id: 6, library.id: 5}, change_key=receipt.change_key)
+    with pytest.raises(PhaseClosed, match="locked"):
+        services.update_process(admin, process, services.ProcessRules(
+            title=process.title, city_amount=100_000, ballot_type="cumulative", total_points=20))
+    db.session.rollback()
+    assert process.total_points == 10
+
+
+def test_ranking_ballot_ranks_checked(ctx):
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process = _process(admin, ballot_type="ranking", max_projects=2, district_amounts={})
+    park, library, lights = _to_ballot(process, admin, [("Park", 60_000, None), ("Library", 50_000, None),
+                                                         ("Lights", 10_000, None)])
+    city = _heading(process)
+    rita = make_user("rita@example.org", verified=True)
+    with pytest.raises(InvalidInput, match=r"Rank 1 is given to more than one project \(Park, Library\)"):
+        services.cast_budget_ballot(rita, city, {park.id: 1, library.id: 1})
+    with pytest.raises(InvalidInput, match="rank 1 is missing"):
+        services.cast_budget_ballot(rita, city, {park.id: 2})
+    with pytest.raises(InvalidInput, match="Ranks go from 1 to 2; Lights has rank 3"):
+        services.cast_budget_ballot(rita, city, {park.id: 1, lights.id: 3})
+    with pytest.raises(InvalidInput, match="Rank at least one project"):
+        services.cast_budget_ballot(rita, city, {})
+    with pytest.raises(InvalidInput, match="Rank at most 2 projects; you ranked 3"):  # a list in rank order
+        services.cast_budget_ballot(rita, city, [lights.id, park.id, library.id])
+    services.cast_budget_ballot(rita, city, {lights.id: 1, park.id: 2})
+    db.session.commit()
+    assert db.session.scalar(sa.select(Ballot)).content == {"projects": [lights.id, park.id]}
+
+
+def _close_and_read_back(process, admin, city):
+    from voting.budget import allocate as library_allocate
+    from voting.budget import parse_pb, rule_from_meta
+
+    services.close_balloting(admin, process)
+    db.session.commit()
+    pb = services.export_pb(city)
+    read = parse_pb(pb)
+    rule, options = rule_from_meta(read)
+    assert library_allocate(read, rule, **options).to_dict()["selected"] == city.result["selected"]
+    return read
+
+
+@pytest.mark.parametrize("rule", ["mes", "greedy"])
+def test_cumulative_count_and_pb_export_read_back(ctx, rule):
+    """The hand-checked election of tests/unit/budget (points as utilities): v1 gives a 3 and c 1, v2 a 2
+    and b 2, v3 b 3 and c 1; costs 6, 7, 3, budget 12. MES + add1 and greedy by points fund a and c."""
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process = _process(admin, rule=rule, ballot_type="cumulative", total_points=4, max_points=3, city_amount=12,
+                       district_amounts={})
+    a, b, c = _to_ballot(process, admin, [("Aaa", 6, None), ("Bbb", 7, None), ("Ccc", 3, None)])
+    city = _heading(process)
+    receipts = [services.cast_budget_ballot(make_user(f"v{i}@example.org", verified=True), city, choice).receipt
+                for i, choice in enumerate([{a.id: 3, c.id: 1}, {a.id: 2, b.id: 2}, {b.id: 3, c.id: 1}])]
+    db.session.commit()
+    read = _close_and_read_back(process, admin, city)
+    assert read.vote_type == "cumulative" and read.meta["max_sum_points"] == "4" and read.meta["max_points"] == "3"
+    assert sorted(b_.points for b_ in read.ballots) == [(2, 2), (3, 1), (3, 1)]
+    assert set(city.result["selected"]) == {str(a.id), str(c.id)}
+    assert city.result["project_scores"] == {str(a.id): 5, str(b.id): 5, str(c.id): 2}
+    assert city.result["project_votes"] == {str(a.id): 2, str(b.id): 2, str(c.id): 2}
+    if rule == "mes":
+        assert city.result["options"]["utility"] == "cardinality"
+    listed = services.ballots_csv(city).splitlines()
+    assert listed[0] == "receipt,projects,points" and f"{a.id} {c.id},3 1" in "\n".join(listed)
+    assert services.receipt_lines(city, receipts[0]) == ["Aaa (points: 3)", "Ccc (points: 1)"]
+    rows = {r["title"]: r for r in services.result_rows(city)}
+    assert rows["Aaa"]["score"] == 5 and rows["Aaa"]["funded"] and not rows["Bbb"]["funded"]
+    assert "per point" in rows["Aaa"]["why"] if rule == "mes" else "order of points" in rows["Aaa"]["why"]
+
+
+@pytest.mark.parametrize("rule", ["mes", "greedy"])
+def test_ranking_count_as_borda_points_and_pb_export_read_back(ctx, rule):
+    """Two places: a first choice is worth 2 points, a second 1. v1 ranks a, b; v2 c, b; v3 b, a.
+    Borda: a 2 + 1 = 3, b 1 + 1 + 2 = 4, c 2. Costs a 4, b 6, c 4, budget 10: greedy funds b (4 points) then
+    a (3); c no longer fits."""
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process = _process(admin, rule=rule, ballot_type="ranking", max_projects=2, city_amount=10,
+                       district_amounts={})
+    a, b, c = _to_ballot(process, admin, [("Aaa", 4, None), ("Bbb", 6, None), ("Ccc", 4, None)])
+    city = _heading(process)
+    receipts = [services.cast_budget_ballot(make_user(f"v{i}@example.org", verified=True), city, choice).receipt
+                for i, choice in enumerate([[a.id, b.id], {c.id: 1, b.id: 2}, [b.id, a.id]])]
+    db.session.commit()
+    read = _close_and_read_back(process, admin, city)
+    assert read.vote_type == "ordinal" and read.meta["max_length"] == "2" and read.position_scores() == (2, 1)
+    assert sorted(b_.projects for b_ in read.ballots) == sorted([(str(a.id), str(b.id)), (str(c.id), str(b.id)),
+                                                                 (str(b.id), str(a.id))])
+    assert city.result["project_scores"] == {str(a.id): 3, str(b.id): 4, str(c.id): 2}
+    if rule == "greedy":
+        assert city.result["selected"] == [str(b.id), str(a.id)]
+    assert services.receipt_lines(city, receipts[1]) == ["1. Ccc", "2. Bbb"]
+
+
+def _finished_with_funded(admin):
+    """A finished greedy budget of 1000: Park (600, two votes) is funded, Library (500, one vote) no longer fits."""
+    process = _process(admin, rule="greedy", city_amount=1000, district_amounts={})
+    park, library = _to_ballot(process, admin, [("Park", 600, None), ("Library", 500, None)])
+    for i, choice in enumerate([[park.id], [park.id], [library.id]]):
+        services.cast_budget_ballot(make_user(f"m{i}@example.org", verified=True), _heading(process), choice)
+    services.close_balloting(admin, process)
+    db.session.commit()
+    return process, park, library
+
+
+def test_milestones_only_by_clerks_on_funded_projects_of_a_finished_budget(ctx):
+    from agora.notifications.models import Notification
+
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process, park, library = _finished_with_funded(admin)
+    clerk = make_user("clerk@example.org", roles=[Role.CLERK])
+    data = services.MilestoneData(title="Design approved", status="done", percent=0, due_on=date(2027, 2, 1))
+    with pytest.raises(PhaseClosed, match="once the budget is finished"):  # reviewing ballots still
+        services.add_milestone(clerk, park, data)
+    services.set_phase(admin, process, "finished")
+    assert services.funded_projects(process) == [park] and services.is_funded(park)
+    for who in (make_user("rita@example.org", verified=True), make_user("mod@example.org", roles=[Role.MODERATOR]),
+                make_user("new@example.org"), None):
+        with pytest.raises(PermissionDenied):
+            services.add_milestone(who, park, data)
+    with pytest.raises(InvalidInput, match="Only funded projects"):
+        services.add_milestone(clerk, library, data)
+    follower = make_user("fan@example.org", verified=True)
+    services.follow_project(follower, park)
+    first = services.add_milestone(clerk, park, data)
+    assert first.percent == 100  # done counts as 100 %
+    second = services.add_milestone(admin, park, services.MilestoneData(title="Works", status="in_progress",
+                                                                      percent=40))
+    db.session.commit()
+    state = services.execution(park)
+    assert state["percent"] == 70 and state["status"] == "in_progress"
+    assert [m.title for m in state["milestones"]] == ["Design approved", "Works"]  # dated first
+    services.update_milestone(clerk, second, services.MilestoneData(title="Works", status="delayed", percent=50))
+    assert services.execution(park)["status"] == "delayed"
+    services.update_milestone(clerk, second, services.MilestoneData(title="Works", status="done"))
+    db.session.commit()
+    assert services.execution(park) == {"percent": 100, "status": "completed", "milestones": [first, second]}
+    assert [(key, [r["project"] for r in rows]) for key, rows in services.execution_overview(process)] == \
+        [("completed", [park])]
+    # followers (the author follows their project from submission) are told; the clerk acting is not
+    texts = db.session.scalars(sa.select(Notification.message).where(Notification.user_id == follower.id)
+                               .order_by(Notification.id)).all()
+    assert len(texts) == 4 and "New milestone for “Park”: Design approved (Done)" in texts[0]
+    assert "The project is 100% done." in texts[-1]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == park.author_id)) == 4
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == clerk.id)) == 0
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("budget.milestone.%"))
+                                 .order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["budget.milestone.add"] * 2 + ["budget.milestone.update"] * 2
+    last = entries[-1].details_dict
+    assert last["before"]["status"] == "delayed" and last["after"]["percent"] == 100
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"title": "ab"}, "title"),
+    ({"status": "abandoned"}, "status"),
+    ({"percent": 101}, "percent"),
+    ({"percent": -1}, "percent"),
+    ({"percent": 100, "status": "in_progress"}, "percent"),
+    ({"description": "x" * 5001}, "description"),
+])
+def test_invalid_milestones_name_their_field(ctx, data, field):
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process, park, _library = _finished_with_funded(admin)
+    services.set_phase(admin, process, "finished")
+    with pytest.raises(InvalidInput) as error:
+        services.add_milestone(admin, park, services.MilestoneData(**{"title": "Design", **data}))
+    assert error.value.field == field
+
+
+def test_execution_overview_waits_for_results(ctx):
+    admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+    process = _process(admin)
+    with pytest.raises(PermissionDenied):
+        services.execution_overview(process)
+
+
+def test_demo_has_a_finished_budget_with_milestones(app, runner):
+    assert "Demo data created." in runner.invoke(args=["seed-demo"]).output
+    with app.app_context():
+        finished = next(p for p in services.list_processes() if p.phase == "finished")
+        overview = dict(services.execution_overview(finished))
+        assert {"in_progress", "delayed", "completed"} <= set(overview)
+        tracked = overview["in_progress"][0]
+        assert tracked["percent"] == 53 and [m.status for m in tracked["milestones"]] == ["done", "in_progress",
+                                                                                          "planned"]

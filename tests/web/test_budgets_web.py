@@ -144,3 +144,184 @@ def test_only_administrators_manage(app, client):
     client = _login(client, "pbw-rita@example.org")
     assert client.get("/budgets/new").status_code == 403
     assert client.get("/budgets/99").status_code == 404
+
+
+def _points_or_ranking_budget(app, **rules) -> tuple[int, int, list[int]]:
+    """A budget in balloting with three priced projects on the city-wide ballot, set up through the services."""
+    from agora.budgets import services
+
+    with app.test_request_context():
+        admin = make_user("pbw2-admin@example.org", roles=[Role.ADMIN])
+        author = make_user("pbw2-author@example.org", verified=True)
+        clerk = make_user("pbw2-clerk@example.org", roles=[Role.CLERK])
+        process = services.create_process(admin, services.ProcessRules(title="Points and ranks", city_amount=1000,
+                                                                       **rules))
+        city = process.headings[0]
+        services.set_phase(admin, process, "accepting")
+        made = [services.submit_project(author, process, services.ProjectData(title=t, heading_id=city.id,
+                                                                              estimated_cost=c))
+                for t, c in (("Park", 600), ("Trees", 500), ("Lights", 300))]
+        services.set_phase(admin, process, "reviewing")
+        for p in made:
+            services.valuate_project(clerk, p, feasibility="feasible", price=p.estimated_cost)
+        services.set_phase(admin, process, "balloting")
+        db.session.commit()
+        return process.id, city.id, [p.id for p in made]
+
+
+def test_cumulative_ballot_plain_form(app, client):
+    _CLIENTS.clear()
+    process_id, city_id, (park, trees, lights) = _points_or_ranking_budget(
+        app, ballot_type="cumulative", total_points=10, max_points=6)
+    with app.app_context():
+        make_user("pbw2-rita@example.org", verified=True)
+    show = client.get(f"/budgets/{process_id}").get_data(as_text=True)
+    assert "10 points to distribute, at most 6 per project." in show
+    rita = _login(client, "pbw2-rita@example.org")
+    page = rita.get(f"/budgets/headings/{city_id}/ballot").get_data(as_text=True)
+    assert f'name="points-{park}"' in page and 'data-total-points="10"' in page and 'id="points-left"' in page
+    assert f'<label for="points-{park}">Park</label>' in page
+    over = post_form(rita, f"/budgets/headings/{city_id}/ballot", {f"points-{park}": "6", f"points-{trees}": "5"})
+    text = over.get_data(as_text=True)
+    assert over.status_code == 400 and "You gave 11 points, 1 more than the 10 you have" in text
+    assert f'id="points-{trees}" name="points-{trees}" value="5"' in text  # what was typed stays
+    bad = post_form(rita, f"/budgets/headings/{city_id}/ballot", {f"points-{park}": "two"})
+    assert bad.status_code == 400 and "Give Park&#39;s points as a whole number" in bad.get_data(as_text=True)
+    cast = post_form(rita, f"/budgets/headings/{city_id}/ballot",
+                     {f"points-{park}": "6", f"points-{lights}": "4", f"points-{trees}": ""})
+    assert cast.status_code == 200 and 'id="receipt-code"' in cast.get_data(as_text=True)
+
+
+def test_ranking_ballot_plain_form(app, client):
+    _CLIENTS.clear()
+    process_id, city_id, (park, trees, lights) = _points_or_ranking_budget(app, ballot_type="ranking",
+                                                                           max_projects=2)
+    with app.app_context():
+        make_user("pbw2-rita@example.org", verified=True)
+    rita = _login(client, "pbw2-rita@example.org")
+    page = rita.get(f"/budgets/headings/{city_id}/ballot").get_data(as_text=True)
+    assert f'<select id="rank-{park}" name="rank-{park}" data-rank>' in page and 'value="3"' not in page
+    twice = post_form(rita, f"/budgets/headings/{city_id}/ballot", {f"rank-{park}": "1", f"rank-{trees}": "1"})
+    assert twice.status_code == 400 and "Rank 1 is given to more than one project" in twice.get_data(as_text=True)
+    gap = post_form(rita, f"/budgets/headings/{city_id}/ballot", {f"rank-{trees}": "2"})
+    assert gap.status_code == 400 and "rank 1 is missing" in gap.get_data(as_text=True)
+    cast = post_form(rita, f"/budgets/headings/{city_id}/ballot", {f"rank-{lights}": "1", f"rank-{park}": "2"})
+    assert cast.status_code == 200
+    admin = _login(client, "pbw2-admin@example.org")
+    assert post_form(admin, f"/budgets/{process_id}/close").status_code == 302
+    results = admin.get(f"/budgets/{process_id}/results").get_data(as_text=True)
+    assert "Borda points" in results and "a first choice gets 2 points" in results
+    pb = admin.get(f"/budgets/headings/{city_id}/votes.pb").get_data(as_text=True)
+    assert "vote_type;ordinal" in pb and f"{lights},{park}" in pb
+
+
+def test_milestones_pages_progress_and_permissions(app, client):
+    _CLIENTS.clear()
+    from agora.budgets import services
+
+    process_id, city_id, (park, trees, lights) = _points_or_ranking_budget(app, rule="greedy")
+    with app.test_request_context():
+        from agora.accounts.models import User
+
+        for i, choice in enumerate([[park, lights], [park]]):
+            services.cast_budget_ballot(make_user(f"pbw2-v{i}@example.org", verified=True),
+                                        db.session.get(BudgetHeading, city_id), choice)
+        admin = db.session.scalar(sa.select(User).where(User.email == "pbw2-admin@example.org"))
+        process = db.session.get(BudgetProcess, process_id)
+        services.close_balloting(admin, process)
+        services.set_phase(admin, process, "finished")
+        db.session.commit()
+        make_user("pbw2-rita@example.org", verified=True)
+        make_user("pbw2-mod@example.org", roles=[Role.MODERATOR])
+    data = {"title": "Trees planted", "status": "in_progress", "percent": "40", "due_on": "2027-03-01",
+            "description": "Half of the trees are in."}
+    url = f"/budgets/projects/{park}/milestones"
+    assert post_form(client, url, data).status_code == 302  # anonymous: to the login page
+    for email in ("pbw2-rita@example.org", "pbw2-mod@example.org"):
+        assert post_form(_login(client, email), url, data).status_code == 403
+    rita = _login(client, "pbw2-rita@example.org")
+    page = rita.get(f"/budgets/projects/{park}").get_data(as_text=True)
+    assert "Add a milestone" not in page and '<progress id="project-progress" max="100" value="0">' in page
+    assert post_form(rita, f"/budgets/projects/{park}/follow").status_code == 302
+    clerk = _login(client, "pbw2-clerk@example.org")
+    assert "Add a milestone" in clerk.get(f"/budgets/projects/{park}").get_data(as_text=True)
+    assert "Add a milestone" not in clerk.get(f"/budgets/projects/{trees}").get_data(as_text=True)  # not funded
+    assert post_form(clerk, f"/budgets/projects/{trees}/milestones", data).status_code == 400
+    bad = post_form(clerk, url, {**data, "percent": "100"})
+    assert bad.status_code == 400 and "choose the status Done" in bad.get_data(as_text=True)
+    assert post_form(clerk, url, data).status_code == 302
+    page = rita.get(f"/budgets/projects/{park}").get_data(as_text=True)
+    assert '<progress id="project-progress" max="100" value="40">' in page and "Trees planted" in page
+    assert '<time datetime="2027-03-01">' in page
+    with app.app_context():
+        from agora.budgets.models import BudgetMilestone
+        from agora.notifications.models import Notification
+
+        milestone_id = db.session.scalar(sa.select(BudgetMilestone.id))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                                 .where(Notification.kind == "budget.milestone")) == 2  # rita and the author
+    edit = f"/budgets/milestones/{milestone_id}/edit"
+    assert rita.get(edit).status_code == 403
+    assert clerk.get(edit).status_code == 200
+    assert post_form(clerk, edit, {**data, "status": "done"}).status_code == 302
+    overview = client.get(f"/budgets/{process_id}/execution").get_data(as_text=True)
+    assert "Completed (1)" in overview and "Park" in overview and 'value="100"' in overview
+    assert "Trees" not in overview
+
+
+def test_project_image_checked_stripped_and_served(app, client):
+    import io
+
+    from helpers import tiny_jpeg, tiny_png
+
+    from agora.budgets import services
+
+    _CLIENTS.clear()
+    with app.test_request_context():
+        admin = make_user("pbw3-admin@example.org", roles=[Role.ADMIN])
+        make_user("pbw3-rita@example.org", verified=True)
+        process = services.create_process(admin, services.ProcessRules(title="Images", city_amount=1000))
+        services.set_phase(admin, process, "accepting")
+        db.session.commit()
+        process_id, city_id = process.id, process.headings[0].id
+    rita = _login(client, "pbw3-rita@example.org")
+    url = f"/budgets/{process_id}/projects/new"
+    assert 'enctype="multipart/form-data"' in rita.get(url).get_data(as_text=True)
+    base = {"title": "A pond", "description": "Frogs", "heading_id": city_id, "estimated_cost": "500"}
+
+    def submit(data: bytes, name: str, alt: str = "A pond with reeds"):
+        return post_form(rita, url, {**base, "image": (io.BytesIO(data), name), "image_alt": alt},
+                         content_type="multipart/form-data")
+
+    fake = submit(b"GIF89a not accepted", "pond.gif")
+    assert fake.status_code == 400 and "The image must be a PNG, JPEG or WebP file." in fake.get_data(as_text=True)
+    renamed = submit(b"<svg onload=alert(1)>", "pond.png")  # the name does not make it an image
+    assert renamed.status_code == 400 and "must be a PNG, JPEG or WebP" in renamed.get_data(as_text=True)
+    damaged = submit(tiny_png()[:20], "pond.png")
+    assert damaged.status_code == 400 and "must be a PNG, JPEG or WebP" in damaged.get_data(as_text=True)
+    app.config["BUDGETS_MAX_IMAGE_BYTES"] = 2048  # small, so the test client does not spool to a temporary file
+    big = submit(tiny_png() + b"\x00" * 2048, "big.png")
+    assert big.status_code == 400 and "The image is larger than 2 kB." in big.get_data(as_text=True)
+    app.config["BUDGETS_MAX_IMAGE_BYTES"] = 1024 * 1024
+    no_alt = submit(tiny_png(), "pond.png", alt=" ")
+    assert no_alt.status_code == 400 and "Describe the image for people who cannot see it." in \
+        no_alt.get_data(as_text=True)
+    gps = b"Exif\x00\x00GPSLatitude 50.8798N GPSLongitude 4.7005E"
+    plain = tiny_jpeg()
+    tagged = plain[:2] + b"\xff\xe1" + (len(gps) + 2).to_bytes(2, "big") + gps + plain[2:]
+    created = submit(tagged, "pond.jpg", alt='Reeds "and" frogs')
+    assert created.status_code == 302
+    with app.app_context():
+        project = db.session.scalar(sa.select(BudgetProject))
+        assert project.image == plain and b"GPSLatitude" not in project.image and project.image_type == "image/jpeg"
+        project_id = project.id
+    image = client.get(f"/budgets/projects/{project_id}/image")
+    assert image.status_code == 200 and image.mimetype == "image/jpeg" and image.data == plain
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    page = client.get(f"/budgets/projects/{project_id}").get_data(as_text=True)
+    assert f'<img src="/budgets/projects/{project_id}/image" alt="Reeds &#34;and&#34; frogs">' in page
+    without = post_form(rita, url, {**base, "title": "No picture"})
+    assert without.status_code == 302
+    with app.app_context():
+        other = db.session.scalar(sa.select(BudgetProject.id).where(BudgetProject.title == "No picture"))
+    assert client.get(f"/budgets/projects/{other}/image").status_code == 404

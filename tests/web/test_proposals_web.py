@@ -360,3 +360,32 @@ def test_attachments_checked_by_content_and_size_and_served_safely(app, client):
     mod = user_id(app, "mod@example.org", roles=[Role.MODERATOR])
     act(app, moderation.moderate, mod, "hide", "proposals", [pid], reason="Spam")
     assert app.test_client().get(image_url).status_code == 404
+
+
+def test_cached_listing_forgets_a_proposal_as_soon_as_it_is_hidden(app, client):
+    """The listing's micro-cache is emptied by any change to proposals in this process."""
+    rita = user_id(app, "rita@example.org", verified=True)
+    mod = user_id(app, "mod@example.org", roles=[Role.MODERATOR])
+    pid = a_proposal(app, rita, title="Quiet square at night")
+    assert app.config["PROPOSALS_LISTING_CACHE_SECONDS"] > 0
+    for url in ("/proposals/", "/proposals/?sort=hot"):
+        assert "Quiet square at night" in client.get(url).get_data(as_text=True)
+    act(app, moderation.moderate, mod, "hide", "proposals", [pid], reason="Spam")
+    for url in ("/proposals/", "/proposals/?sort=hot"):
+        assert "Quiet square at night" not in client.get(url).get_data(as_text=True), url
+
+
+def test_cached_listing_is_served_again_within_its_time_to_live(app, client):
+    from agora.proposals import listing_cache
+
+    rita = user_id(app, "rita@example.org", verified=True)
+    a_proposal(app, rita, title="Benches by the river")
+    assert "Benches by the river" in client.get("/proposals/").get_data(as_text=True)
+    assert len(listing_cache._entries) == 1, "the first view filled the cache"
+    # Within the time-to-live the stored fragment is served as is (marked here to tell it apart).
+    key, (expires, html) = next(iter(listing_cache._entries.items()))
+    listing_cache._entries[key] = (expires, html.replace("Benches by the river", "From the cache"))
+    assert "From the cache" in client.get("/proposals/").get_data(as_text=True)
+    # Once it expires the listing is rendered afresh.
+    listing_cache._entries[key] = (0.0, listing_cache._entries[key][1])
+    assert "Benches by the river" in client.get("/proposals/").get_data(as_text=True)

@@ -95,7 +95,7 @@ def test_results_hidden_before_close_even_for_admins_then_published(app, client)
     assert "Round 1" in page and "<svg" in page and "python -m voting rank vote-" in page
     assert "Ring" in page.split("winner-list")[1][:200]
     csv_text = client.get(f"/votes/{vote_id}/cvr.csv").get_data(as_text=True)
-    receipt = csv_text.splitlines()[1].split(",")[0]
+    receipt = csv_text.splitlines()[2].split(",")[0]  # after the #candidates and header lines
     checked = client.get(f"/votes/{vote_id}/results", query_string={"receipt": receipt}).get_data(as_text=True)
     assert "This ballot is in the count" in checked
     assert client.get(f"/votes/{vote_id}/result.json").get_json()["result"]["winners"] == ["Ring"]

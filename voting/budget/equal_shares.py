@@ -47,6 +47,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import floor
+from time import perf_counter
 
 import numpy as np
 
@@ -524,6 +525,111 @@ def _run(
     return _run_float(prep, share, tb, limit, record)
 
 
+def _stable_range(
+    prep: _Prepared, share: float, selected: Sequence[int], need: float = 0.0, deadline: float = float("inf")
+) -> float:
+    """How far each voter's share can rise above ``share`` with MES still making the same decisions.
+
+    Replays the run at ``share`` (which bought ``selected``, in order) in float64, carrying the derivative of
+    every voter's budget with respect to the share. As long as, at every step, the same supporters of each
+    candidate pay in full, the same candidates are affordable and the same one has the least ``rho``,
+    budgets, prices and ``rho`` are affine in the share (a full payment ``rho * u`` where ``rho =
+    (cost - money of those paying all they have) / (utility of the others)``). So the run makes the same
+    decisions for every share in ``[share, share + delta)``, where ``delta`` is the first root of the affine
+    margins now positive: a candidate's money against its cost, a supporter's budget against its full
+    payment, a candidate's ``rho`` against the winner's, and, after the last step, the money of every
+    candidate left against its cost. Returns that ``delta`` (``inf`` when no margin shrinks), or 0 when a
+    margin is already within float accuracy of zero (a near tie, decided exactly in the run itself).
+    Stops early with what it has found once ``delta`` is below ``need`` (too small to be of use), and gives
+    up (0) past ``deadline`` (a ``time.perf_counter`` value).
+    """
+    prof = prep.profile
+    b = np.full(prof.n_groups, share)
+    db = np.ones(prof.n_groups)
+    alive = [p for p in range(prof.m) if prof.votes[p] > 0 and p not in set(selected)]
+    alive += list(selected)
+    delta = float("inf")
+    tol = 1e-7  # relative: far above the float error of a run (module docstring), far below a real margin
+
+    class _Enough(Exception):
+        pass
+
+    def bound(value: float) -> None:
+        nonlocal delta
+        delta = min(delta, value)
+        if delta < need:
+            raise _Enough
+
+    def shrink(f: np.ndarray, df: np.ndarray, scale: np.ndarray | float, dscale: np.ndarray | float) -> float:
+        """Smallest root of the margins ``f + df * t`` (now >= 0) for t > 0.
+
+        A margin within float accuracy of zero is fine if it stays there (identical projects tied for
+        good, a budget that is exactly its payment for good) or opens up; if it closes, the decision
+        changes right above ``share``: raises _NearTie.
+        """
+        near = f <= tol * np.maximum(scale, 1e-300)
+        flat = np.abs(df) <= tol * np.maximum(dscale, 1e-300)
+        if np.any(near & ~flat & (df < 0)):
+            raise _NearTie
+        falling = (df < 0) & ~near & ~flat
+        return float(np.min(f[falling] / -df[falling])) if np.any(falling) else float("inf")
+
+    try:
+        for t in range(len(selected) + 1):
+            rhos: dict[int, tuple[float, float]] = {}
+            # the winner first: its payers' margins are the likeliest to be small, and a small one ends the replay
+            first = [selected[t]] if t < len(selected) and selected[t] in alive else []
+            for p in first + [q for q in alive if not first or q != first[0]]:
+                if perf_counter() > deadline:
+                    raise _NearTie  # not worth more time: treated as "cannot skip"
+                idx, u, w = prep.idx[p], prep.u[p], prep.w[p]
+                bb, dbb = b[idx], db[idx]
+                cost = prep.cost[p]
+                money, dmoney = float((w * bb).sum()), float((w * dbb).sum())
+                dscale = float((w * np.abs(dbb)).sum())
+                if money < cost * (1 - tol):
+                    bound(shrink(np.array([cost - money]), np.array([-dmoney]), cost, dscale))
+                    continue
+                bound(shrink(np.array([money - cost]), np.array([dmoney]), cost, dscale))
+                rho = _rho_float(prep, p, b)
+                assert rho is not None
+                due = rho * u
+                poor = bb < due
+                rich_wu = float((w * u)[~poor].sum())
+                if rich_wu <= 0:
+                    raise _NearTie
+                drho = -float((w * dbb)[poor].sum()) / rich_wu
+                f = np.where(poor, due - bb, bb - due)
+                df = np.where(poor, drho * u - dbb, dbb - drho * u)
+                bound(shrink(f, df, due, np.abs(drho * u) + np.abs(dbb)))
+                rhos[p] = (rho, drho)
+            if t == len(selected):
+                if rhos:  # the run stopped with a project still affordable: not the same run
+                    return 0.0
+                break
+            win = selected[t]
+            if win not in rhos:
+                return 0.0
+            rho_w, drho_w = rhos.pop(win)
+            if rhos:
+                others = np.array([r for r, _ in rhos.values()])
+                d_others = np.array([d for _, d in rhos.values()])
+                bound(shrink(others - rho_w, d_others - drho_w, rho_w,
+                                          np.abs(d_others) + abs(drho_w)))
+            idx, u = prep.idx[win], prep.u[win]
+            bb, dbb = b[idx], db[idx]
+            due = rho_w * u
+            full = bb >= due
+            b[idx] = np.where(full, bb - due, 0.0)
+            db[idx] = np.where(full, dbb - drho_w * u, 0.0)
+            alive.remove(win)
+    except _NearTie:
+        return 0.0
+    except _Enough:
+        return delta
+    return delta
+
+
 def _is_exhaustive(profile: Profile, selected: Sequence[int]) -> bool:
     chosen = set(selected)
     left = profile.budget - sum(profile.costs[p] for p in chosen)
@@ -557,6 +663,7 @@ def equal_shares(
     exact: bool = False,
     explain: bool = True,
     max_runs: int = 100_000,
+    skip_ahead: bool = True,
 ) -> BudgetResult:
     """Method of Equal Shares, optionally completed (add1, utilitarian) and compared with greedy.
 
@@ -582,6 +689,9 @@ def equal_shares(
         Run every MES step in Fractions instead of floats with exact decisions of close calls.
     explain : bool
         Record each step's candidates (price per voter, effective votes); costs one extra pass.
+    skip_ahead : bool
+        add1 skips raises proven to give the same outcome as the current one (float runs only; see the
+        comments in the add1 loop); ``False`` runs every raise. The result is the same either way.
     max_runs : int
         add1 gives up with :class:`~voting.budget.errors.BudgetError` (code ``"add1_runs"``) after this
         many MES runs; an election with few voters and a large budget may need a larger ``increment``.
@@ -637,11 +747,22 @@ def equal_shares(
     share = Fraction(budget) / n
     if integral and completion in ("add1", "add1u"):
         share = Fraction(floor(share))
-    runs = 1
+    runs = computed = 1
     record_now = explain and completion not in ("add1", "add1u")
+    t_first = perf_counter()
     current = _run(prep, share, tb, limit=None, record=record_now, exact=exact)
+    first_run_time = perf_counter() - t_first
     if completion in ("add1", "add1u"):
         supported = int((profile.votes > 0).sum())
+        # Skipping ahead (float runs only): when the run at the current share provably makes the same decisions
+        # up to some larger share (_stable_range), every raise before it gives the same outcome, which fits, so
+        # add1 would have accepted each of them: go straight to the last one and check it with one real run.
+        # Outcomes, final share and the count of raises (mes_runs) are those of raising one increment at a time.
+        # Where outcomes change at nearly every raise (many voters), attempts back off, each gives up after the
+        # time of two runs (or a tenth of the run time so far, or 5 ms), and none starts while they have cost
+        # more than a tenth of the time spent on runs (timing only decides whether to try, never the result).
+        wait, backoff, just_jumped = 0, 1, False
+        run_time, replay_time, n_timed = first_run_time, 0.0, 1
         while True:
             if add1_stop == "exhaustive" and _is_exhaustive(profile, current.selected):
                 break
@@ -654,8 +775,34 @@ def equal_shares(
                     code="add1_runs",
                     field="max_runs",
                 )
+            if skip_ahead and not exact and not just_jumped and wait == 0 and replay_time <= 0.1 * run_time:
+                t0 = perf_counter()
+                allowance = max(2 * run_time / n_timed, 0.1 * run_time - replay_time, 0.005)
+                delta = _stable_range(prep, float(share), current.selected, need=2 * float(inc),
+                                      deadline=t0 + allowance)
+                replay_time += perf_counter() - t0
+                steps = max_runs - runs
+                if delta != float("inf"):
+                    margin = delta * (1 - 1e-6) - 1e-9 * float(share)
+                    steps = min(steps, max(0, floor(margin / float(inc)))) if margin > 0 else 0
+                if steps >= 2:
+                    target = share + steps * inc
+                    check = _run(prep, target, tb, limit=budget, record=False, exact=False)
+                    computed += 1
+                    if check.selected == current.selected and not check.over_limit:
+                        share, current, runs = target, check, runs + steps
+                        just_jumped, backoff = True, 1
+                        continue
+                wait, backoff = backoff, 2 * backoff
+            elif wait:
+                wait -= 1
+            just_jumped = False
+            t0 = perf_counter()
             nxt = _run(prep, share + inc, tb, limit=budget, record=False, exact=exact)
+            run_time += perf_counter() - t0
+            n_timed += 1
             runs += 1
+            computed += 1
             if nxt.over_limit or nxt.total_cost > budget:
                 break
             share += inc
@@ -715,6 +862,7 @@ def equal_shares(
         completion_added=tuple(profile.ids[p] for p in added),
         per_voter_budget=share,
         mes_runs=runs,
+        mes_runs_computed=computed + (1 if explain and completion in ("add1", "add1u") else 0),
         comparison=comp,
         seed=seed,
     )

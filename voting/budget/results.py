@@ -185,7 +185,10 @@ class BudgetResult:
     per_voter_budget : Fraction or None
         MES: each voter's starting share in the final run (``budget / n`` plus the add1 raises).
     mes_runs : int
-        MES: how many fixed-budget runs were computed (more than one with add1).
+        MES: how many shares were tried (more than one with add1: the starting share and each raise, as if
+        every raise were run; raises proven to give the same outcome as the one before are not computed).
+    mes_runs_computed : int
+        MES: how many fixed-budget runs were actually computed (including the explained final run).
     comparison : ComparisonStep or None
         MES with the comparison step.
     welfare : int or Fraction or None
@@ -206,6 +209,7 @@ class BudgetResult:
     completion_added: tuple[str, ...] = ()
     per_voter_budget: Fraction | None = None
     mes_runs: int = 0
+    mes_runs_computed: int = 0
     comparison: ComparisonStep | None = None
     welfare: Number | None = None
     seed: int | None = None

@@ -63,12 +63,20 @@ def rule_from_meta(election: Election) -> tuple[str, dict[str, Any]] | None:
     ``greedy-no-skip``, ``equalshares``, ``equalshares/add1`` and ``equalshares/add1-comparison`` are
     understood; ``unknown``, ``greedy-custom`` and ``greedy-exclusive`` are not (None).
 
+    For the ``equalshares`` rules on cumulative, scoring and ordinal files, the ballot's scores (points,
+    or rank scores, see :mod:`voting.budget.model`) are the voters' utilities (``utility="cardinality"``,
+    MES with cardinal utilities as equalshares.net runs it on score ballots); approval files use cost
+    utilities. Greedy rules rank by total score either way.
+
     Examples
     --------
     >>> from voting.budget import make_election
     >>> e = make_election([("a", 6)], [["a"]], 10, meta={"rule": "equalshares/add1"})
     >>> rule_from_meta(e)
     ('mes', {'completion': 'add1'})
+    >>> points = make_election([("a", 6)], [{"a": 3}], 10, vote_type="cumulative", meta={"rule": "equalshares"})
+    >>> rule_from_meta(points)
+    ('mes', {'utility': 'cardinality'})
     """
     raw = election.meta.get("rule", "").strip().lower()
     threshold: Number | None = None
@@ -80,10 +88,11 @@ def rule_from_meta(election: Election) -> tuple[str, dict[str, Any]] | None:
         return "greedy", {"threshold": threshold}
     if raw == "greedy-no-skip":
         return "greedy", {"skip": False}
+    cardinal = {} if election.vote_type == "approval" else {"utility": "cardinality"}
     if raw == "equalshares":
-        return "mes", {}
+        return "mes", {**cardinal}
     if raw == "equalshares/add1":
-        return "mes", {"completion": "add1"}
+        return "mes", {"completion": "add1", **cardinal}
     if raw == "equalshares/add1-comparison":
-        return "mes", {"completion": "add1", "comparison": "satisfaction"}
+        return "mes", {"completion": "add1", "comparison": "satisfaction", **cardinal}
     return None

@@ -4,7 +4,7 @@ The published commitment and result of a panel's draw, quotas on the panel, drop
 respondents, and the generic background job table (agora.jobs).
 
 Revision ID: 2fed35750484
-Revises: e824d71bb212
+Revises: bce684cf5b26
 Create Date: 2026-11-24 20:55:03.985285
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2fed35750484'
-down_revision = 'e824d71bb212'
+down_revision = 'bce684cf5b26'
 branch_labels = None
 depends_on = None
 

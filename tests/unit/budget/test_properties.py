@@ -6,6 +6,7 @@ from fractions import Fraction
 from itertools import combinations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -172,3 +173,59 @@ def test_many_identical_voters_fund_their_whole_ballot() -> None:
         budget = -(-(costs[0] + costs[1]) * n // t)  # ceil: cost(T) <= t/n * B
         e = make_election([(f"p{i}", c) for i, c in enumerate(costs)], others + [team] * t, budget)
         assert set(team) <= set(equal_shares(e).selected)
+
+
+@st.composite
+def few_voters_big_budget(draw: st.DrawFn) -> tuple[Election, str]:
+    """Few voters and a budget of thousands: add1 needs hundreds or thousands of raises of one unit."""
+    m = draw(st.integers(1, 6))
+    n = draw(st.integers(1, 6))
+    costs = draw(st.lists(st.integers(1, 4000), min_size=m, max_size=m))
+    utility = draw(st.sampled_from(["cost", "cardinality"]))
+    if draw(st.booleans()):
+        rows = draw(st.lists(st.lists(st.integers(0, 4), min_size=m, max_size=m), min_size=n, max_size=n))
+        ballots: list = [{f"p{i}": x for i, x in enumerate(row) if x} for row in rows]
+        vote_type = "cumulative"
+    else:
+        ballots = [[f"p{j}" for j in sorted(b)] for b in draw(st.lists(st.sets(st.integers(0, m - 1)),
+                                                                        min_size=n, max_size=n))]
+        vote_type = "approval"
+    budget = draw(st.integers(1, sum(costs)))
+    e = make_election([(f"p{i}", c) for i, c in enumerate(costs)], ballots, budget, vote_type=vote_type)
+    return e, utility
+
+
+@settings(max_examples=150, deadline=None)
+@given(few_voters_big_budget(), st.sampled_from(["overspend", "exhaustive"]), st.booleans())
+def test_add1_skipping_ahead_changes_nothing(case: tuple[Election, str], stop: str, integral: bool) -> None:
+    """Skipping raises proven to keep the outcome gives exactly the outcome, final share and count of raises of
+    raising one unit at a time."""
+    e, utility = case
+    options = {"completion": "add1", "add1_stop": stop, "integral": integral, "utility": utility, "explain": False}
+    try:
+        slow = equal_shares(e, skip_ahead=False, max_runs=20_000, **options)
+    except Exception as error:  # the same error either way (e.g. too many raises)
+        with pytest.raises(type(error)):
+            equal_shares(e, max_runs=20_000, **options)
+        return
+    fast = equal_shares(e, max_runs=20_000, **options)
+    assert (fast.selected, fast.total_cost, fast.per_voter_budget, fast.mes_runs) == \
+        (slow.selected, slow.total_cost, slow.per_voter_budget, slow.mes_runs)
+    assert fast.mes_runs_computed <= slow.mes_runs_computed + 2
+
+
+def test_add1_skips_ahead_on_a_big_budget_with_few_voters() -> None:
+    """The textbook case (3 + 2 voters) scaled to a budget of 1,000,000: 49,999 raises of one unit, of which
+    only a few are computed; same outcome as raising one at a time (checked on a budget of 100,000)."""
+    names = ("a1", "a2", "a3", "b1", "b2")
+    ballots = [["a1", "a2", "a3"]] * 6 + [["b1", "b2"]] * 4
+    big = make_election(list(zip(names, (300_000,) * 3 + (400_000,) * 2, strict=True)), ballots, 1_000_000)
+    r = equal_shares(big, completion="add1")
+    assert r.selected == ("a1", "a2", "b1") and r.per_voter_budget == 149_999 and r.mes_runs == 50_001
+    assert r.mes_runs_computed < 200  # a handful unless the machine is very busy (attempts are timed)
+    mid = make_election(list(zip(names, (30_000,) * 3 + (40_000,) * 2, strict=True)), ballots, 100_000)
+    fast, slow = equal_shares(mid, completion="add1"), equal_shares(mid, completion="add1", skip_ahead=False)
+    assert (fast.selected, fast.per_voter_budget, fast.mes_runs) == (slow.selected, slow.per_voter_budget,
+                                                                     slow.mes_runs) == (("a1", "a2", "b1"),
+                                                                                        14_999, 5_001)
+    assert slow.mes_runs_computed == 5_002 and fast.mes_runs_computed < 200

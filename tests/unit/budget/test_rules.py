@@ -338,3 +338,57 @@ def test_add1_run_limit(textbook) -> None:
     r = equal_shares(e, completion="add1", increment=100)
     assert r.selected == ("b", "a")
     assert r.total_cost == 1010
+
+
+def test_mes_with_points_as_cardinal_utilities_by_hand() -> None:
+    """Cumulative ballots; each voter's utility is the points they gave (``utility="cardinality"``).
+
+    Budget 12, three voters, so a share of 4 each. v1 gives a 3 and c 1, v2 a 2 and b 2, v3 b 3 and c 1.
+    Step 1: a at rho = 6 / (3 + 2) = 1.2 (v1 pays 3.6, v2 2.4); b needs 7 = 2 rho + 3 rho = 1.4, but v3
+    cannot pay 4.2, so v3 pays 4 and v2 3 (rho 1.5); c needs 3 = rho + rho (1.5). Step 2: b is out of
+    reach (v2 1.6 + v3 4 < 7); c at rho 2.6 (v1 pays its last 0.4, v3 2.6). Then nothing is affordable.
+    add1: with a share of 5, b comes second (rho 22/15 < c's 1.6) and a, b, c cost 16 > 12: stop at 4.
+    """
+    ballots = [{"a": 3, "c": 1}, {"a": 2, "b": 2}, {"b": 3, "c": 1}]
+    e = make_election([("a", 6), ("b", 7), ("c", 3)], ballots, 12, vote_type="cumulative")
+    r = equal_shares(e, utility="cardinality")
+    assert r.selected == ("a", "c") and r.total_cost == 9
+    assert [s.rho for s in r.steps] == pytest.approx([1.2, 2.6])
+    first = {c.project: c.rho for c in r.steps[0].candidates}
+    assert first == pytest.approx({"a": 1.2, "b": 1.5, "c": 1.5})
+    assert (r.steps[1].full_payers, r.steps[1].partial_payers) == (1, 1)
+    assert equal_shares(e, utility="cardinality", exact=True).selected == ("a", "c")
+    add1 = equal_shares(e, utility="cardinality", completion="add1")
+    assert add1.selected == ("a", "c") and add1.per_voter_budget == 4 and add1.mes_runs == 2
+    five = make_election([("a", 6), ("b", 7), ("c", 3)], ballots, 15, vote_type="cumulative")
+    assert equal_shares(five, utility="cardinality").selected == ("a", "b")
+    # greedy by total points: a 5, b 5 (a cheaper, first), then b does not fit in 6, c (2 points) does
+    assert greedy(e).selected == ("a", "c")
+
+
+def test_rankings_become_borda_points_by_hand() -> None:
+    """Ranking ballots with 2 places: a first choice scores 2 points, a second 1 (Pabulib Borda with
+    ``max_length``). Budget 10, two voters (share 5): v1 ranks a then b, v2 c then b. a and c each cost
+    4 at rho 2 (4 = 2 rho); b costs 6 = rho + rho, rho 3. a and c tie at rho 2: equal cost and votes, so
+    file order picks a; then c (v2 pays 4); b is left with 1 + 1 < 6. Greedy by Borda points (a 2,
+    b 2, c 2): the cheaper a and c first, b does not fit."""
+    e = make_election([("a", 4), ("b", 6), ("c", 4)], [["a", "b"], ["c", "b"]], 10, vote_type="ordinal",
+                      meta={"max_length": "2"})
+    assert e.position_scores() == (2, 1)
+    assert dict(e.ballot_scores(e.ballots[0])) == {"a": 2, "b": 1}
+    r = equal_shares(e, utility="cardinality")
+    assert r.selected == ("a", "c") and [s.rho for s in r.steps] == pytest.approx([2.0, 2.0])
+    assert len(r.ties) == 1 and r.ties[0].tied == ("a", "c")
+    assert greedy(e).selected == ("a", "c")
+    # three places: the first choice is worth 3, so b (2 + 2 = 4 points) beats a and c (3 each) in greedy
+    three = make_election([("a", 4), ("b", 6), ("c", 4)], [["a", "b"], ["c", "b"]], 10, vote_type="ordinal",
+                          meta={"max_length": "3"})
+    assert greedy(three).selected == ("b", "a")
+
+
+def test_rule_from_meta_reads_points_and_rankings_as_cardinal_utilities() -> None:
+    pts = make_election([("a", 6)], [{"a": 3}], 10, vote_type="cumulative", meta={"rule": "equalshares/add1"})
+    assert rule_from_meta(pts) == ("mes", {"completion": "add1", "utility": "cardinality"})
+    ranks = make_election([("a", 6)], [["a"]], 10, vote_type="ordinal", meta={"rule": "equalshares"})
+    assert rule_from_meta(ranks) == ("mes", {"utility": "cardinality"})
+    assert rule_from_meta(make_election([("a", 6)], [["a"]], 10, meta={"rule": "equalshares"})) == ("mes", {})

@@ -104,3 +104,40 @@ def test_real_files_load(refdata):
     p = read_ballots(refdata / "ranked" / "irish" / "00001-00000003.soi")
     assert (p.n_ballots, p.n_candidates) == (64081, 14)
     assert p.n_distinct == 25101  # "NUMBER UNIQUE ORDERS" in the header
+
+
+def test_csv_receipt_column_and_announced_candidates(tmp_path):
+    path = tmp_path / "cvr.csv"
+    path.write_text('#candidates,Zed,"Ada, the first",Bo\n'
+                    "receipt,rank1,rank2\n"
+                    'K1,"Ada, the first",Bo\n'
+                    "K2,Bo,\n"
+                    '"K3","Bo=Ada, the first",\n')
+    p = read_csv(path)
+    assert p.names == ("Zed", "Ada, the first", "Bo")  # ballot order kept, Zed known without a vote
+    assert p.n_ballots == 3
+    rankings = [tuple(p.ranking(i)) for i in range(p.n_distinct)]
+    assert ("Ada, the first", "Bo") in rankings
+    assert any(r and r[0] == frozenset({"Bo", "Ada, the first"}) for r in rankings)  # a shared rank
+    assert all("K1" not in map(str, r) for r in rankings)  # the receipt is not a rank
+
+
+def test_csv_id_column_without_candidates_line(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("ballot id,choice1,choice2\n7,Ada,Bo\n8,Bo,Ada\n9,Bo,\n")
+    p = read_csv(path)
+    assert p.names == ("Ada", "Bo") and p.n_ballots == 3
+
+
+@pytest.mark.parametrize(("text", "code", "line"), [
+    ("receipt,rank1\nK1,Ada\n#candidates,Ada,Bo\n", "late_candidates", 3),
+    ("#candidates,Ada,Ada\nK1,Ada\n", "duplicate_candidate", 1),
+    ("#candidates,Ada,Bo\nreceipt,rank1\nK1,Cy\n", "unknown_candidate", 3),
+])
+def test_csv_candidates_line_errors_name_the_line(tmp_path, text, code, line):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(BallotFormatError) as exc:
+        read_csv(path)
+    assert exc.value.code == code and exc.value.line == line
+    assert f"bad.csv, line {line}" in str(exc.value)
