@@ -66,6 +66,12 @@ DEFAULTS: dict[str, Any] = {
     "DEBATES_MIN_ACCOUNT_AGE_DAYS": 1,  # residents need an account this old to open a debate
     "MODERATION_FLAGS_TO_HIDE": 3,  # content is hidden pending review after this many flags
     "RATELIMIT_POSTING": "10 per minute;100 per hour",  # per IP address and per account
+    # Panel invitations and sign-up (issue 7)
+    "PUBLIC_URL": None,  # e.g. "https://agora.example.org": printed on letters and links made by the CLI
+    "INVITATION_CODE_KEY": None,  # key deriving invitation codes; defaults to one derived from SECRET_KEY
+    "RATELIMIT_PANEL_CODE": "5 per minute;20 per hour",  # wrong or used invitation codes, per IP address
+    "RATELIMIT_PANEL_SIGNUP": "20 per minute;200 per hour",  # every sign-up attempt, per IP address
+    "PANEL_SEAT_LINK_MAX_AGE_SECONDS": 60 * 24 * 3600,  # confirm/decline links after the draw
 }
 
 
