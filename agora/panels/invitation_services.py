@@ -235,6 +235,10 @@ def draw_invitations(actor: User | str, panel: Panel, *, count: int, seed: str) 
     if not 1 <= count <= MAX_INVITATIONS:
         raise InvalidInput(_("Draw between 1 and %(max)d invitations.", max=MAX_INVITATIONS), field="count")
     frame = build_frame(panel)
+    if not frame.entries and frame.without_address:
+        raise InvalidInput(_("None of the %(n)d eligible residents of this panel's districts has an address in the "
+                             "census register. Import the register with the address column first.",
+                             n=frame.without_address), field="count")
     try:
         result = lottery.draw_invitations(frame.entries, count, seed, populations=frame.populations)
     except lottery.LotteryError as error:
