@@ -44,7 +44,7 @@ class SignupForm(FlaskForm):
     phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=40)])
     consent = BooleanField(
         _l("I agree that the city processes my name, contact details and answers to organise this panel. "
-           "Only city clerks see them; they are deleted when the panel ends."),
+           "Only city clerks see my name and contact details."),
         validators=[DataRequired(message=_l("Agree to the processing of your personal data to sign up."))])
     submit = SubmitField(_l("Sign up"))
 
