@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -58,6 +59,14 @@ MAX_INVITATIONS = 100_000
 _SEAT_SALT = "agora.panel-seat"
 DRAWABLE_STATUSES = ("draft", "inviting", "signup")
 SIGNUP_STATUSES = ("inviting", "signup")
+STATUS_LABELS = {
+    "pool": _l("in the pool"),
+    "selected": _l("selected, not answered yet"),
+    "alternate": _l("alternate"),
+    "confirmed": _l("confirmed"),
+    "declined": _l("declined"),
+    "dropped": _l("dropped out"),
+}
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,40}$")
 
 
@@ -613,7 +622,7 @@ def confirm_seat(user: User, respondent: Respondent) -> PanelMember:
         return existing
     if respondent.status != "selected":
         raise PhaseClosed(_("This seat can no longer be confirmed (its status is: %(status)s).",
-                            status=respondent.status))
+                            status=STATUS_LABELS.get(respondent.status, respondent.status)))
     other = db.session.scalar(select(Respondent.id).where(
         Respondent.panel_id == panel.id, Respondent.user_id == user.id, Respondent.id != respondent.id))
     if other is not None:
@@ -659,7 +668,7 @@ def decline_seat(actor: User | None, respondent: Respondent, *, reason: str = ""
     """
     if respondent.status not in ("selected", "confirmed"):
         raise PhaseClosed(_("This seat can no longer be declined (its status is: %(status)s).",
-                            status=respondent.status))
+                            status=STATUS_LABELS.get(respondent.status, respondent.status)))
     reason = " ".join((reason or "").split())[:500]
     panel = respondent.panel
     label = actor if actor is not None and getattr(actor, "is_authenticated", False) \

@@ -19,6 +19,11 @@ from agora.text import render_markdown
 bp = Blueprint("panel_signup", __name__, url_prefix="/panels")
 
 
+@bp.context_processor
+def _labels():
+    return {"status_label": lambda status: services.STATUS_LABELS.get(status, status)}
+
+
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"  # personal data or personal codes
     return response
