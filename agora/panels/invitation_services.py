@@ -23,6 +23,7 @@ import csv
 import hashlib
 import hmac
 import importlib
+import inspect
 import io
 import re
 import secrets
@@ -639,11 +640,13 @@ def confirm_seat(user: User, respondent: Respondent) -> PanelMember:
     return existing
 
 
-def _record_dropout(panel: Panel, respondent: Respondent, actor: Any, reason: str) -> bool:
-    """Hand a drop-out to the replacement service of the draw (``agora.panels.services.record_dropout``).
+def _record_dropout(panel: Panel, respondent: Respondent, actor: str, reason: str) -> bool:
+    """Hand a declined seat to the draw's replacement service, ``agora.panels.services.record_dropout``.
 
-    That service is built on the ``feat-panels`` branch; until it is merged, the drop-out is
-    audited as pending so a clerk replaces the person by hand. Returns whether it ran.
+    That service (branch ``feat-panels``) draws replacements from the alternates keeping the
+    quotas; ``actor`` is a label because the caller checked the personal link, and
+    ``declined=True`` tells it this is a declined seat. Until the service is present, the
+    drop-out is audited as pending so a clerk replaces the person by hand. Returns whether it ran.
     """
     try:
         module = importlib.import_module("agora.panels.services")
@@ -656,7 +659,10 @@ def _record_dropout(panel: Panel, respondent: Respondent, actor: Any, reason: st
         audit.record(actor, "panel.dropout.pending", target=panel,
                      details={"respondent": respondent.number, "reason": reason})
         return False
-    record_dropout(panel, respondent, actor, reason)
+    if "declined" in inspect.signature(record_dropout).parameters:
+        record_dropout(panel, respondent, actor, reason, declined=True)
+    else:
+        record_dropout(panel, respondent, actor, reason)
     return True
 
 
@@ -669,10 +675,12 @@ def decline_seat(actor: User | None, respondent: Respondent, *, reason: str = ""
     if respondent.status not in ("selected", "confirmed"):
         raise PhaseClosed(_("This seat can no longer be declined (its status is: %(status)s).",
                             status=STATUS_LABELS.get(respondent.status, respondent.status)))
-    reason = " ".join((reason or "").split())[:500]
+    reason = " ".join((reason or "").split())[:300]
     panel = respondent.panel
-    label = actor if actor is not None and getattr(actor, "is_authenticated", False) \
-        else f"respondent:{panel.id}/{respondent.number}"
+    # The link is the authority, whoever is logged in: the act is the respondent's.
+    label = f"respondent:{panel.id}/{respondent.number}"
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        label = f"{label} (logged in as {actor.email})"[:254]
     if respondent.user_id is not None:
         member = db.session.scalar(select(PanelMember).where(
             PanelMember.panel_id == panel.id, PanelMember.user_id == respondent.user_id))

@@ -450,13 +450,18 @@ def test_decline_calls_the_replacement_service_when_there_is_one(selected, monke
 
     calls = []
     fake = types.ModuleType("agora.panels.services")
-    fake.record_dropout = lambda panel, respondent, actor, reason: calls.append(
-        (panel.id, respondent.id, respondent.status, actor, reason))
+
+    def record_dropout(panel, respondent, actor, reason="", *, declined=False):  # the feat-panels signature
+        calls.append((panel.id, respondent.id, respondent.status, actor, reason, declined))
+
+    fake.record_dropout = record_dropout
     monkeypatch.setitem(sys.modules, "agora.panels.services", fake)
+    someone = make_user("someone@example.org")
     with unit_of_work():
-        assert services.decline_seat(None, selected, reason="") is True
-    label = f"respondent:{selected.panel_id}/{selected.number}"
-    assert calls == [(selected.panel_id, selected.id, "selected", label, "declined through the confirmation link")]
+        assert services.decline_seat(someone, selected, reason="") is True
+    label = f"respondent:{selected.panel_id}/{selected.number} (logged in as someone@example.org)"
+    assert calls == [(selected.panel_id, selected.id, "selected", label, "declined through the confirmation link",
+                      True)]
     assert selected.status == "declined"
 
 
