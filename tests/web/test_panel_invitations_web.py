@@ -82,8 +82,11 @@ def test_clerk_draws_and_prints_letters(app, client, auth):
     assert all(code in text for code in panel_codes)
     assert f"http://localhost/panels/{panel_id}/signup" in text
     # Each letter in its resident's language (the register's, else the city's default).
+    sign_up_at = {"en": "Sign up at:", "nl": "Schrijf je in op:", "fr": "Inscrivez-vous sur :", "es": "Inscríbase en:"}
     for language in set(languages):
         assert text.count(f'<article class="letter" lang="{language}">') == languages.count(language)
+        assert text.count(sign_up_at[language]) == languages.count(language), language
+    assert len(set(languages)) >= 2
     csv_response = client.get(f"/panels/{panel_id}/invitations/addresses.csv")
     assert csv_response.mimetype == "text/csv" and csv_response.get_data(as_text=True).count("\n") == 11
     verify = post_form(client, f"/panels/{panel_id}/invitations/{draw_id}/verify", follow_redirects=True)
