@@ -66,6 +66,12 @@ DEFAULTS: dict[str, Any] = {
     "DEBATES_MIN_ACCOUNT_AGE_DAYS": 1,  # residents need an account this old to open a debate
     "MODERATION_FLAGS_TO_HIDE": 3,  # content is hidden pending review after this many flags
     "RATELIMIT_POSTING": "10 per minute;100 per hour",  # per IP address and per account
+    # Background jobs (agora.jobs): "auto" = RQ on Redis when REDIS_URL is set and rq is installed,
+    # else a worker thread in the web process; "thread", "rq", or "inline" (run at commit, for tests).
+    "JOBS_BACKEND": "auto",
+    "REDIS_URL": None,
+    "JOBS_QUEUE": "agora",
+    "RATELIMIT_PANELS_CHECK": "60 per minute",  # live quota feasibility checks
     # Panel invitations and sign-up (issue 7)
     "PUBLIC_URL": None,  # e.g. "https://agora.example.org": printed on letters and links made by the CLI
     "INVITATION_CODE_KEY": None,  # key deriving invitation codes; defaults to one derived from SECRET_KEY
@@ -91,6 +97,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("REDIS_URL"):
+        app.config["REDIS_URL"] = os.environ["REDIS_URL"]
     app.config.from_prefixed_env("AGORA")
     if overrides:
         app.config.from_mapping(overrides)

@@ -47,6 +47,7 @@ class Permission(StrEnum):
     COMMITMENTS_COMMITMENT_UPDATE = "commitments:commitment:update"  # owner or organisation member
     COMMITMENTS_COMMITMENT_COMMENT = "commitments:commitment:comment"
     COMMITMENTS_COMMITMENT_ENDORSE = "commitments:commitment:endorse"
+    PANELS_MANAGE = "panels:panel:manage"  # create panels, respondents' personal data, quotas, the draw
     # Panel invitations (issue 7): draw the invitation list, print letters, see sign-ups and
     # respondents' personal data, send confirmation links. Object rules: agora.panels.invitation_services.
     PANELS_INVITE = "panels:invitation:manage"
@@ -76,7 +77,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.CLERK: frozenset({Permission.CENSUS_REGISTER_IMPORT, Permission.CENSUS_REGISTER_VIEW,
                            Permission.COMMITMENTS_INDICATOR_RECORD, Permission.COMMITMENTS_COMMITMENT_COMMENT,
                            Permission.COMMITMENTS_COMMITMENT_ENDORSE, Permission.BUDGETS_PROJECT_VALUATE,
-                           Permission.PANELS_INVITE}),
+                           Permission.PANELS_MANAGE, Permission.PANELS_INVITE}),
     Role.MODERATOR: frozenset({Permission.MODERATION_QUEUE_VIEW, Permission.MODERATION_CONTENT_HIDE,
                                Permission.MODERATION_DEBATE_LOCK, Permission.MODERATION_USER_BLOCK}),
     # Administrators hold every staff permission; taking part still needs a verified residency.

@@ -72,3 +72,40 @@ def signup_data(code: str = "", **overrides):
               "email": "rita.peeters@example.org", "phone": "+32 16 12 34 56", "consent": True, "code": code}
     values.update(overrides)
     return SignupData(**values)
+
+
+def drawn_panel(app, monkeypatch, *, n: int = 60, size: int = 8, invited_email: str = "rita.peeters@example.org"):
+    """A panel drawn for real by the panels services (feat-panels): pool, quotas, commitment, seed.
+
+    Returns (panel, selected respondent); the selected one gets ``invited_email`` as if they
+    had signed up with it.
+    """
+    from helpers import make_user
+    from panels_helpers import feature_text, pool_csv, proportional_quotas
+
+    from agora.accounts.models import User
+    from agora.db import db, unit_of_work
+    from agora.panels import services as panels
+    from agora.panels.models import Panel
+    from agora.permissions import Role
+
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")
+    clerk = db.session.query(User).filter_by(email="panel-clerk@example.org").one_or_none() \
+        or make_user("panel-clerk@example.org", roles=[Role.CLERK])
+    names = ["gender", "age_band"]
+    panel = panels.create_panel(clerk, panels.PanelData(title="Drawn panel", size=size, features=feature_text(names)))
+    db.session.commit()
+    panels.import_respondents(clerk, panel, pool_csv(n, names=names, seed=3))
+    db.session.commit()
+    panels.set_quotas(clerk, panel, proportional_quotas(panel))
+    db.session.commit()
+    panels.publish_commitment(clerk, panel, alternates=4)
+    db.session.commit()
+    with unit_of_work():
+        panels.enter_seed(clerk, panel, "42")
+    db.session.expire_all()
+    panel = db.session.get(Panel, panel.id)
+    selected = next(r for r in panel.respondents if r.status == "selected")
+    selected.email = invited_email
+    db.session.commit()
+    return panel, selected

@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from agora.accounts.models import User
 from agora.census.models import District
 from agora.db import db, utcnow
+from agora.jobs import Job
 
 panel_districts = Table(
     "panel_districts",
@@ -32,7 +33,8 @@ class Panel(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     # Number of panellists to draw (k).
     size: Mapped[int]
-    # draft → inviting → signup → drawn → working → closed (the panels services own the transitions).
+    # draft → inviting → signup → committed (pool and quotas frozen) → drawn → working → closed
+    # (the panels services own the transitions).
     status: Mapped[str] = mapped_column(String(20), default="draft")
     open_to_volunteers: Mapped[bool] = mapped_column(default=False)
     # The questions respondents answer, which the quotas are set on:
@@ -43,6 +45,8 @@ class Panel(db.Model):
     work_ends_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Min/max panellists per feature value: [{"feature": "gender", "value": "female", "min": 4, "max": 6}, ...]
+    quotas: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     districts: Mapped[list[District]] = relationship(secondary=panel_districts, lazy="selectin",
                                                      order_by="District.name")
@@ -97,6 +101,9 @@ class Respondent(db.Model):
     source: Mapped[str] = mapped_column(String(20), default="upload")
     # pool → selected | alternate → confirmed | declined | dropped; the panels services own the transitions.
     status: Mapped[str] = mapped_column(String(20), default="pool")
+    # Why and when the status last changed (a drop-out's reason, for the clerk page).
+    status_reason: Mapped[str] = mapped_column(String(300), default="")
+    status_changed_at: Mapped[datetime | None]
     # Personal data: clerks only.
     full_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
@@ -109,3 +116,42 @@ class Respondent(db.Model):
 
     panel: Mapped[Panel] = relationship(back_populates="respondents")
     user: Mapped[User | None] = relationship()
+
+
+class PanelDraw(db.Model):
+    """The one public draw of a panel: the commitment first, then the seed and the stored result.
+
+    The commitment freezes the anonymised pool (pseudonymous numbers and feature answers only) and
+    the quotas as the exact CSV texts whose SHA-256 is published, so the downloads always match the
+    hashes, whatever happens to the respondents afterwards.
+    """
+
+    __tablename__ = "panel_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), unique=True)
+    # "leximin" (default) or "lottery" (leximin rounded to a uniform lottery of m panels, for a physical draw).
+    method: Mapped[str] = mapped_column(String(20), default="leximin")
+    lottery_panels: Mapped[int | None]
+    alternates: Mapped[int] = mapped_column(default=0)
+    size: Mapped[int]
+    pool_csv: Mapped[str] = mapped_column(Text)
+    pool_sha256: Mapped[str] = mapped_column(String(64))
+    quotas_csv: Mapped[str] = mapped_column(Text)
+    quotas_sha256: Mapped[str] = mapped_column(String(64))
+    library_version: Mapped[str] = mapped_column(String(40))
+    committed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    committed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The seed is entered after the commitment is public (dice, a lottery number...).
+    seed: Mapped[str | None] = mapped_column(String(200))
+    seed_entered_at: Mapped[datetime | None]
+    seed_entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    # ``sortition.SelectionResult.to_dict()`` of the draw, exactly as the library returned it.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    drawn_at: Mapped[datetime | None]
+    # Every replacement after drop-outs: [{"dropped": [...], "replacements": [...], "seed": ..., "at": ...}]
+    replacements: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    panel: Mapped[Panel] = relationship(backref=backref("draw", uselist=False, cascade="all, delete-orphan"))
+    job: Mapped[Job | None] = relationship()

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from agora.db import unit_of_work
-from agora.errors import Conflict, InvalidInput, PermissionDenied, PhaseClosed
+from agora.errors import AgoraError, Conflict, InvalidInput, PermissionDenied, PhaseClosed
 from agora.extensions import limiter
 from agora.panels import invitation_services as services
 from agora.panels.signup_forms import ActionForm, DeclineForm, InvitationDrawForm, feature_fields, signup_form
@@ -264,7 +264,7 @@ def decline(panel_id: int, token: str):
         try:
             with unit_of_work():
                 services.decline_seat(current_user, respondent, reason=form.reason.data or "")
-        except PhaseClosed as error:
+        except AgoraError as error:  # already answered, or the replacement service refused
             flash(error.message, "error")
         else:
             flash(_("You have declined your seat. Thank you for letting us know; someone else will be drawn."),

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 from helpers import make_user
-from panel_invitations_helpers import codes, draw, import_register, make_panel, signup_data
+from panel_invitations_helpers import codes, draw, drawn_panel, import_register, make_panel, signup_data
 from sqlalchemy import func, select
 
 from agora.audit import AuditEntry
@@ -430,10 +430,18 @@ def test_confirm_needs_the_sign_up_email_and_makes_a_panel_member(selected):
     assert db.session.scalar(select(func.count()).select_from(PanelMember)) == 1
 
 
-def test_decline_logs_the_drop_out_for_replacement(selected):
+def _without_replacement_service(monkeypatch):
+    """Simulate a tree without agora.panels.services.record_dropout (the wrapper's fallback)."""
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "agora.panels.services", types.ModuleType("agora.panels.services"))
+
+
+def test_decline_without_the_replacement_service_logs_the_drop_out_as_pending(selected, monkeypatch):
+    _without_replacement_service(monkeypatch)
     with unit_of_work():
         replaced = services.decline_seat(None, selected, reason="I move abroad")
-    # record_dropout is not on this branch yet: the drop-out is logged as pending for a clerk.
     assert replaced is False
     assert selected.status == "declined"
     decline = _audit("panel.seat.decline")[-1]
@@ -444,7 +452,7 @@ def test_decline_logs_the_drop_out_for_replacement(selected):
         services.decline_seat(None, selected)
 
 
-def test_decline_calls_the_replacement_service_when_there_is_one(selected, monkeypatch):
+def test_decline_calls_the_replacement_service_with_a_label_actor(selected, monkeypatch):
     import sys
     import types
 
@@ -465,15 +473,40 @@ def test_decline_calls_the_replacement_service_when_there_is_one(selected, monke
     assert selected.status == "declined"
 
 
-def test_withdrawing_after_confirming_ends_the_membership(selected):
+def test_declining_a_really_drawn_seat_draws_a_replacement(app, ctx, monkeypatch):
+    """Integration with the panels services: the decline link replaces the person from the alternates."""
+    from agora.panels import services as panels
+
+    panel, selected = drawn_panel(app, monkeypatch)
+    before = set(panels.current_panel_numbers(panel))
+    token = services.seat_token(selected)
+    with unit_of_work():
+        assert services.decline_seat(None, services.respondent_from_token(panel, token), reason="abroad") is True
+    db.session.expire_all()
+    after = set(panels.current_panel_numbers(panel))
+    assert str(selected.number) in before and str(selected.number) not in after
+    assert len(after) == len(before) and len(after - before) == 1
+    assert db.session.get(Respondent, selected.id).status == "declined"
+    actions = [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert actions[-3:] == ["panel.seat.decline", "panel.dropout", "panel.replacement"]
+
+
+def test_confirming_a_really_drawn_seat_makes_a_member_and_withdrawing_replaces(app, ctx, monkeypatch):
+    from agora.panels import services as panels
+
+    panel, selected = drawn_panel(app, monkeypatch)
     user = make_user("rita.peeters@example.org")
     with unit_of_work():
         member = services.confirm_seat(user, selected)
+    assert selected.status == "confirmed" and member.is_active
     with unit_of_work():
         services.decline_seat(user, selected, reason="ill")
-    assert member.left_at is not None and selected.status == "declined"
+    db.session.expire_all()
+    assert db.session.get(PanelMember, member.id).left_at is not None
+    assert db.session.get(Respondent, selected.id).status == "declined"
+    assert str(selected.number) not in panels.current_panel_numbers(panel)
     with pytest.raises(PhaseClosed), unit_of_work():
-        services.confirm_seat(user, selected)
+        services.confirm_seat(user, db.session.get(Respondent, selected.id))
 
 
 def test_seat_links_list_export_and_mail_are_audited(selected):

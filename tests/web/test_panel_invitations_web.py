@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from helpers import csrf_token, make_user, post_form
-from panel_invitations_helpers import codes, draw, import_register, make_panel, signup_data
+from panel_invitations_helpers import codes, draw, drawn_panel, import_register, make_panel, signup_data
 from sqlalchemy import func, select
 
 from agora.db import db, unit_of_work
@@ -203,11 +203,13 @@ def test_selected_person_confirms_after_logging_in(app, client, auth, panel):
         assert db.session.scalars(select(Respondent)).one().status == "confirmed"
 
 
-def test_someone_else_cannot_confirm_but_the_person_can_decline_without_an_account(app, client, auth, panel):
-    token = _selected(app, panel[0])
-    url = f"/panels/{panel[0]}/seat/{token}"
-    with app.app_context():
+def test_someone_else_cannot_confirm_but_the_person_can_decline_without_an_account(app, client, auth, monkeypatch):
+    with app.test_request_context():
+        panel, selected = drawn_panel(app, monkeypatch)
+        panel_id, selected_id, token = panel.id, selected.id, services.seat_token(selected)
         make_user("other@example.org")
+        db.session.remove()
+    url = f"/panels/{panel_id}/seat/{token}"
     auth.login("other@example.org")
     refused = post_form(client, f"{url}/confirm", follow_redirects=True).get_data(as_text=True)
     assert "Log in with the e-mail address you signed up with" in refused
@@ -215,9 +217,13 @@ def test_someone_else_cannot_confirm_but_the_person_can_decline_without_an_accou
     declined = post_form(client, f"{url}/decline", {"reason": "Abroad"}, follow_redirects=True)
     assert "You have declined your seat" in declined.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalars(select(Respondent)).one().status == "declined"
+        assert db.session.get(Respondent, selected_id).status == "declined"
         assert db.session.scalar(select(func.count()).select_from(PanelMember)) == 0
-    assert client.get(f"/panels/{panel[0]}/seat/forged-token").status_code == 400
+        # A replacement was drawn from the alternates by the panels services.
+        replaced = db.session.scalars(select(Respondent).where(
+            Respondent.panel_id == panel_id, Respondent.status_reason.like("Replaces%"))).all()
+        assert len(replaced) == 1 and replaced[0].status == "selected"
+    assert client.get(f"/panels/{panel_id}/seat/forged-token").status_code == 400
 
 
 def test_clerk_lists_and_exports_confirmation_links(app, client, auth, panel):

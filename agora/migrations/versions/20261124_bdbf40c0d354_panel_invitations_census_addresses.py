@@ -1,7 +1,7 @@
 """panel invitations and census names and addresses
 
 Revision ID: bdbf40c0d354
-Revises: e824d71bb212
+Revises: 2fed35750484
 Create Date: 2026-11-24 20:58:47.361162
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'bdbf40c0d354'
-down_revision = 'e824d71bb212'
+down_revision = '2fed35750484'
 branch_labels = None
 depends_on = None
 

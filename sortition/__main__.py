@@ -1,0 +1,7 @@
+"""``python -m sortition``."""
+
+import sys
+
+from sortition.cli import main
+
+sys.exit(main())

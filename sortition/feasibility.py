@@ -1,0 +1,181 @@
+"""Feasibility check: can any panel meet the quotas? If not, which quotas conflict, and what is the
+smallest change that fixes them?"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from sortition.data import Pool, Quotas
+from sortition.model import Instance, Pricer, build_instance, project_pool
+
+__all__ = ["FeasibilityReport", "Relaxation", "check_feasibility", "check_instance"]
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """Change one quota from ``old_min..old_max`` to ``new_min..new_max``."""
+
+    feature: str
+    value: str
+    old_min: int
+    old_max: int
+    new_min: int
+    new_max: int
+
+    def sentence(self) -> str:
+        parts = []
+        if self.new_min != self.old_min:
+            parts.append(f"lower its minimum from {self.old_min} to {self.new_min}")
+        if self.new_max != self.old_max:
+            parts.append(f"raise its maximum from {self.old_max} to {self.new_max}")
+        return f"{self.feature} = {self.value}: " + " and ".join(parts) + "."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "feature": self.feature,
+            "value": self.value,
+            "old_min": self.old_min,
+            "old_max": self.old_max,
+            "new_min": self.new_min,
+            "new_max": self.new_max,
+        }
+
+
+@dataclass(frozen=True)
+class FeasibilityReport:
+    """Whether some panel meets every quota.
+
+    Attributes
+    ----------
+    feasible : bool
+    conflicts : tuple of str
+        Plain-English sentences naming the quotas that conflict (empty when feasible).
+    relaxations : tuple of Relaxation
+        The smallest set of quota changes (fewest seats moved in total) that makes the quotas
+        feasible; empty when feasible, or when no quota change can help (e.g. the household rule
+        leaves fewer than k households).
+    """
+
+    feasible: bool
+    conflicts: tuple[str, ...] = ()
+    relaxations: tuple[Relaxation, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "feasible": self.feasible,
+            "conflicts": list(self.conflicts),
+            "relaxations": [r.to_dict() for r in self.relaxations],
+        }
+
+
+def _simple_conflicts(inst: Instance) -> list[str]:
+    out = []
+    rows = inst.quota_rows
+    features = sorted({f for f, _, _, _ in rows})
+    k = inst.k
+    for feature in features:
+        idx = [q for q, r in enumerate(rows) if r[0] == feature]
+        smin = sum(rows[q][2] for q in idx)
+        smax = sum(rows[q][3] for q in idx)
+        if smin > k:
+            out.append(f"The minimums for {feature} add up to {smin}, more than the panel size {k}.")
+        if smax < k:
+            out.append(f"The maximums for {feature} add up to {smax}, fewer than the panel size {k}.")
+    pool_counts = inst.A @ inst.counts
+    for q, (feature, value, lo, _) in enumerate(rows):
+        if pool_counts[q] < lo:
+            who = "nobody" if pool_counts[q] == 0 else f"only {int(pool_counts[q])}"
+            out.append(
+                f"{who[0].upper() + who[1:]} in the pool {'has' if pool_counts[q] <= 1 else 'have'} "
+                f"{feature} = {value}, but the minimum is {lo}."
+            )
+    if inst.households:
+        selectable = inst.n - sum(len(h) - 1 for h in inst.households)
+        if selectable < k:
+            out.append(
+                f"With at most one person per household, only {selectable} people can be chosen together, "
+                f"fewer than the panel size {k}."
+            )
+    return out
+
+
+def _relax(inst: Instance) -> tuple[Relaxation, ...] | None:
+    """Fewest seats of quota change that make a panel possible (None when no change helps)."""
+    U, Q = inst.n_units, len(inst.quota_rows)
+    base = inst.constraint()
+    A_full = base.A.tocsr()
+    # rows: 0 = size, 1..Q = quotas, then households. Quota rows get slack columns.
+    slack_lo = sparse.vstack(
+        [sparse.csr_matrix((1, Q)), sparse.identity(Q), sparse.csr_matrix((A_full.shape[0] - 1 - Q, Q))]
+    )
+    slack_hi = -slack_lo
+    A = sparse.hstack([A_full, slack_lo, slack_hi], format="csr")
+    # quota rows become lo <= A x + dlo - dhi <= hi
+    lb, ub = base.lb.copy(), base.ub.copy()
+    cost = np.concatenate([np.zeros(U), np.ones(Q), np.ones(Q)])
+    ubounds = np.concatenate([inst.counts.astype(float), inst.lo, np.full(Q, float(inst.k))])
+    res = milp(
+        cost,
+        constraints=LinearConstraint(A, lb, ub),
+        bounds=Bounds(np.zeros(U + 2 * Q), ubounds),
+        integrality=np.ones(U + 2 * Q),
+        options={"mip_rel_gap": 0.0},
+    )
+    if res.x is None:
+        return None
+    x = np.rint(res.x).astype(int)
+    dlo, dhi = x[U : U + Q], x[U + Q :]
+    out = []
+    for q, (feature, value, lo, hi) in enumerate(inst.quota_rows):
+        if dlo[q] or dhi[q]:
+            out.append(Relaxation(feature, value, lo, hi, lo - int(dlo[q]), hi + int(dhi[q])))
+    return tuple(out)
+
+
+def check_instance(inst: Instance) -> FeasibilityReport:
+    """:func:`check_feasibility` on a built instance."""
+    if Pricer(inst).best(np.zeros(inst.n_units)) is not None:
+        return FeasibilityReport(feasible=True)
+    conflicts = _simple_conflicts(inst)
+    relaxations = _relax(inst)
+    if relaxations:
+        named = "; ".join(f"{r.feature} = {r.value} (min {r.old_min}, max {r.old_max})" for r in relaxations)
+        conflicts.append(f"No panel of {inst.k} meets all the quotas at once. The quotas in conflict: {named}.")
+        conflicts.append(
+            "The smallest change that makes a panel possible: " + " ".join(r.sentence() for r in relaxations)
+        )
+    elif relaxations is None:
+        conflicts.append(f"No change of the quotas alone allows a panel of {inst.k}.")
+    return FeasibilityReport(feasible=False, conflicts=tuple(conflicts), relaxations=tuple(relaxations or ()))
+
+
+def check_feasibility(pool: Pool, quotas: Quotas, k: int, *, address_columns: Sequence[str] = ()) -> FeasibilityReport:
+    """Whether some panel of ``k`` people from ``pool`` meets every quota (and the household rule).
+
+    When not, the report says which quotas conflict, in plain English, and gives the smallest
+    relaxation: the quota changes that move the fewest seats in total (an integer program).
+
+    Raises
+    ------
+    SortitionError
+        Bad input (see :func:`sortition.draw`); infeasible quotas are *not* an error here.
+
+    Examples
+    --------
+    >>> from sortition import Pool, Quotas, check_feasibility
+    >>> pool = Pool.from_rows([{"id": str(i), "g": "a" if i < 3 else "b"} for i in range(10)])
+    >>> quotas = Quotas.from_items([("g", "a", 4, 5), ("g", "b", 0, 5)])
+    >>> report = check_feasibility(pool, quotas, 5)
+    >>> report.feasible
+    False
+    >>> report.relaxations[0].new_min
+    3
+    """
+    inst = build_instance(project_pool(pool, quotas, address_columns), quotas, k, address_columns=address_columns)
+    return check_instance(inst)

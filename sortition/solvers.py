@@ -1,0 +1,297 @@
+"""LEXIMIN, MAXIMIN, NASH and LEGACY on an :class:`~sortition.model.Instance`.
+
+LEXIMIN follows Flanigan, Gölz, Gupta, Hennig and Procaccia (Nature 2021, Methods): a sequence of
+MAXIMIN linear programs over the (astronomically many) valid panels, solved by column generation on
+the dual, with new panels found by an integer program. Both are solved with HiGHS through scipy.
+The work happens on units (groups of interchangeable people) rather than on people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+
+from sortition.errors import SortitionError
+from sortition.model import Instance, Pricer
+from sortition.progress import Progress
+
+__all__ = ["UnitDistribution", "leximin", "maximin", "nash", "legacy_panel", "legacy"]
+
+ProgressFn = Callable[[Progress], None] | None
+
+_EPS_PRICE = 1e-7  # a panel improves the dual when its value exceeds ŷ by this much
+_EPS_FIX = 1e-7  # dual weights above this fix a unit's probability
+
+
+@dataclass(frozen=True)
+class UnitDistribution:
+    """Panels as unit-count vectors (rows of ``panels``) with probabilities ``weights`` (sum 1)."""
+
+    panels: np.ndarray
+    weights: np.ndarray
+    stats: dict
+
+
+def _report(progress: ProgressFn, phase: str, iteration: int, bound: float | None, message: str) -> None:
+    if progress is not None:
+        progress(Progress(phase=phase, iteration=iteration, bound=bound, message=message))
+
+
+class _Columns:
+    """The panels found so far (deduplicated, in discovery order)."""
+
+    def __init__(self, n_units: int) -> None:
+        self.rows: list[np.ndarray] = []
+        self.keys: set[bytes] = set()
+        self.n_units = n_units
+
+    def add(self, x: np.ndarray) -> bool:
+        key = x.astype(np.int64).tobytes()
+        if key in self.keys:
+            return False
+        self.keys.add(key)
+        self.rows.append(x.astype(np.int64))
+        return True
+
+    def matrix(self) -> np.ndarray:
+        return np.array(self.rows, dtype=float).reshape(len(self.rows), self.n_units)
+
+
+def _initial_panels(inst: Instance, pricer: Pricer, cols: _Columns, rounds: int) -> None:
+    """Multiplicative weights: panels that favour people rarely chosen so far."""
+    c = inst.counts.astype(float)
+    w = np.ones(inst.n_units)
+    for _ in range(rounds):
+        x = pricer.best(w)
+        if x is None:
+            raise SortitionError("no panel meets the quotas", code="infeasible")
+        cols.add(x)
+        w *= 0.8 ** (x / c)
+        w /= w.max()
+
+
+def _solve_lp(c, A_ub, b_ub, A_eq, b_eq, bounds):  # noqa: ANN001, ANN202
+    """HiGHS dual simplex, with interior point as the fallback when simplex stalls."""
+    for method, opts in (("highs-ds", {"time_limit": 60.0}), ("highs-ipm", {}), ("highs", {})):
+        res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method=method, options=opts)
+        if res.status == 0:
+            return res
+    raise SortitionError(f"the linear program failed: {res.message}", code="solver_failed")
+
+
+def _maximin_stage(
+    inst: Instance,
+    pricer: Pricer,
+    cols: _Columns,
+    fixed: np.ndarray,
+    progress: ProgressFn,
+    phase: str,
+    counter: list[int],
+    batch: int = 8,
+) -> tuple[float, np.ndarray]:
+    """Maximise the smallest probability among unfixed units, the fixed ones kept at their value.
+
+    Returns the optimal value and the dual weights ``y`` (one per unit).
+    """
+    U = inst.n_units
+    c = inst.counts.astype(float)
+    is_fixed = ~np.isnan(fixed)
+    f = np.where(is_fixed, fixed, 0.0)
+    obj = np.concatenate([-f, [1.0]])
+    A_eq = np.concatenate([(~is_fixed).astype(float), [0.0]])[None, :]
+    bounds = [(0, None)] * U + [(None, None)]
+    while True:
+        M = cols.matrix() / c
+        A_ub = np.hstack([M, -np.ones((M.shape[0], 1))])
+        res = _solve_lp(obj, A_ub, np.zeros(M.shape[0]), A_eq, [1.0], bounds)
+        y = np.maximum(res.x[:U], 0.0)
+        yhat = res.x[U]
+        value = float(res.fun)
+        w = y / c
+        x = pricer.best(w)
+        counter[0] += 1
+        best = float(w @ x) if x is not None else -np.inf
+        _report(
+            progress,
+            phase,
+            counter[0],
+            value,
+            f"{int(is_fixed.sum())} of {U} groups settled, {len(cols.rows)} panels, smallest chance {value:.5f}",
+        )
+        if x is None or best <= yhat + _EPS_PRICE:
+            return value, y
+        cols.add(x)
+        # More columns per LP: damp the weights of the people just covered and price again.
+        damped = w.copy()
+        for _ in range(batch):
+            damped = damped * np.where(x > 0, 0.5, 1.0)
+            x = pricer.best(damped)
+            if x is None or float(w @ x) <= yhat + _EPS_PRICE or not cols.add(x):
+                break
+
+
+def _final_primal(inst: Instance, cols: _Columns, floor: np.ndarray) -> np.ndarray:
+    """Weights over the panels found that give every unit at least ``floor``."""
+    M = cols.matrix() / inst.counts.astype(float)  # panels x units
+    P = M.shape[0]
+    for slack in (1e-9, 1e-7, 1e-5, 1e-4):
+        res = linprog(
+            np.zeros(P),
+            A_ub=-M.T,
+            b_ub=-(floor - slack),
+            A_eq=np.ones((1, P)),
+            b_eq=[1.0],
+            bounds=[(0, None)] * P,
+            method="highs",
+        )
+        if res.status == 0:
+            return np.maximum(res.x, 0.0)
+    raise SortitionError("could not find the final distribution (numerical trouble)", code="solver_failed")
+
+
+def _distribution(cols: _Columns, lam: np.ndarray, stats: dict) -> UnitDistribution:
+    keep = lam > 1e-12
+    panels = cols.matrix()[keep].astype(np.int64)
+    weights = lam[keep] / lam[keep].sum()
+    return UnitDistribution(panels=panels, weights=weights, stats=stats)
+
+
+def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bool = False) -> UnitDistribution:
+    """The LEXIMIN distribution: maximise the smallest probability, then the next, and so on."""
+    pricer = Pricer(inst)
+    cols = _Columns(inst.n_units)
+    phase = "maximin" if only_first_stage else "leximin"
+    _report(progress, phase, 0, None, "finding first panels")
+    _initial_panels(inst, pricer, cols, rounds=min(max(10, inst.n_units // 4), 60))
+    fixed = np.full(inst.n_units, np.nan)
+    counter = [0]
+    stages = 0
+    while np.isnan(fixed).any():
+        value, y = _maximin_stage(inst, pricer, cols, fixed, progress, phase, counter)
+        stages += 1
+        unfixed = np.isnan(fixed)
+        newly = unfixed & (y > _EPS_FIX)
+        if not newly.any():
+            newly = np.zeros_like(unfixed)
+            newly[np.argmax(np.where(unfixed, y, -1.0))] = True
+        if only_first_stage:
+            fixed[unfixed] = value
+            break
+        fixed[newly] = value
+    lam = _final_primal(inst, cols, fixed)
+    stats = {"stages": stages, "lp_iterations": counter[0], "pricing_calls": pricer.calls, "panels": len(cols.rows)}
+    _report(progress, phase, counter[0] + 1, float(np.nanmin(fixed)), "done")
+    return _distribution(cols, lam, stats)
+
+
+def maximin(inst: Instance, *, progress: ProgressFn = None) -> UnitDistribution:
+    """The MAXIMIN distribution: maximise the smallest probability (one LEXIMIN stage)."""
+    return leximin(inst, progress=progress, only_first_stage=True)
+
+
+def nash(inst: Instance, *, progress: ProgressFn = None, max_rounds: int = 300, tol: float = 1e-5) -> UnitDistribution:
+    """The NASH distribution: maximise the product of everyone's probabilities.
+
+    Frank–Wolfe style column generation: the restricted problem is solved by the EM fixed point
+    λ_P ← λ_P · Σ_i A_iP / (N π_i), new panels come from pricing with weights 1/π_i. Units that
+    no panel can include (probability 0 in every distribution) are left out of the product.
+    """
+    first = maximin(inst, progress=progress)
+    c = inst.counts.astype(float)
+    pricer = Pricer(inst)
+    cols = _Columns(inst.n_units)
+    for x in first.panels:
+        cols.add(x)
+    pi = first.weights @ (first.panels / c)
+    active = pi > 1e-12
+    if not active.all():  # only possible when some units can never be chosen
+        for u in np.flatnonzero(~active):
+            e = np.zeros(inst.n_units)
+            e[u] = 1.0
+            x = pricer.best(e)
+            if x is not None and x[u] > 0:
+                cols.add(x)
+                active[u] = True
+    N = float(c[active].sum())
+    M = cols.matrix() / c
+    lam = np.full(M.shape[0], 1.0 / M.shape[0])
+    gap = np.inf
+    for rounds in range(1, max_rounds + 1):
+        for _ in range(200):
+            pi = lam @ M
+            grad = M[:, active] @ (c[active] / pi[active])
+            lam = lam * grad / N
+            lam /= lam.sum()
+        pi = lam @ M
+        weights = np.where(active, 1.0 / np.maximum(pi, 1e-12), 0.0)
+        x = pricer.best(weights)
+        value = float(weights @ x) if x is not None else 0.0
+        gap = (value - N) / N
+        _report(progress, "nash", rounds, float(pi[active].min()), f"{M.shape[0]} panels, relative gap {gap:.2e}")
+        if gap <= tol or x is None or not cols.add(x):
+            break
+        M = cols.matrix() / c
+        lam = np.concatenate([lam * (1 - 1.0 / (rounds + 2)), [1.0 / (rounds + 2)]])
+    stats = {"rounds": rounds, "pricing_calls": pricer.calls, "panels": len(cols.rows), "relative_gap": float(gap)}
+    return _distribution(cols, lam, stats)
+
+
+def legacy_panel(inst: Instance, rng: np.random.Generator, *, attempts: int = 100) -> list[int]:
+    """One panel by the greedy draw used before 2021 (person indices).
+
+    Repeatedly take the feature value whose unmet minimum is largest relative to the people still
+    available with it (or, once every minimum is met, anyone), and pick a random available person
+    with that value whose selection keeps every maximum; remove that person's household. Start
+    again when stuck.
+    """
+    n, Q = inst.n, len(inst.quota_rows)
+    pv = inst.person_values
+    has = np.zeros((Q, n), dtype=bool)
+    for j in range(pv.shape[1]):
+        has[pv[:, j], np.arange(n)] = True
+    hh = np.array(inst.person_household)
+    for _ in range(attempts):
+        avail = np.ones(n, dtype=bool)
+        sel = np.zeros(Q, dtype=np.int64)
+        chosen: list[int] = []
+        ok = True
+        while len(chosen) < inst.k:
+            can = avail & ~np.any(has[sel >= inst.hi], axis=0)
+            if not can.any():
+                ok = False
+                break
+            need = inst.lo - sel
+            avail_count = has[:, can].sum(axis=1)
+            ratio = np.where(need > 0, need / np.maximum(avail_count, 1), -1.0)
+            if ratio.max() > 0:
+                q = int(rng.choice(np.flatnonzero(ratio == ratio.max())))
+                cand = np.flatnonzero(can & has[q])
+                if len(cand) == 0:
+                    ok = False
+                    break
+            else:
+                cand = np.flatnonzero(can)
+            i = int(rng.choice(cand))
+            chosen.append(i)
+            sel += has[:, i]
+            avail[i] = False
+            if hh[i] >= 0:
+                avail[hh == hh[i]] = False
+        if ok and np.all(sel >= inst.lo) and np.all(sel <= inst.hi):
+            return sorted(chosen)
+    raise SortitionError(
+        f"the greedy (legacy) draw failed {attempts} times in a row; try another method", code="legacy_failed"
+    )
+
+
+def legacy(inst: Instance, *, samples: int, rng: np.random.Generator, progress: ProgressFn = None) -> list[list[int]]:
+    """``samples`` independent greedy panels (to estimate LEGACY's selection probabilities)."""
+    panels = []
+    for s in range(samples):
+        panels.append(legacy_panel(inst, rng))
+        if progress is not None and s % 100 == 0:
+            _report(progress, "legacy", s, None, f"{s} of {samples} greedy draws to estimate the chances")
+    return panels
