@@ -49,6 +49,7 @@ from agora.mail import send_mail
 from agora.panels import invitation_lottery as lottery
 from agora.panels.invitation_models import Invitation, InvitationDraw
 from agora.panels.models import Panel, PanelMember, Respondent
+from agora.panels.services import new_respondent_number
 from agora.permissions import Permission, require
 
 if TYPE_CHECKING:
@@ -439,10 +440,6 @@ def _clean_contact(data: SignupData) -> tuple[str, str, str]:
     return full_name, email, phone
 
 
-def _next_number(panel: Panel) -> int:
-    return (db.session.scalar(select(func.max(Respondent.number)).where(Respondent.panel_id == panel.id)) or 0) + 1
-
-
 def sign_up(actor: User | None, panel: Panel, data: SignupData) -> Respondent:
     """Put someone in the panel's pool: with an invitation code, or as a volunteer. One transaction.
 
@@ -484,12 +481,13 @@ def sign_up(actor: User | None, panel: Panel, data: SignupData) -> Respondent:
         if spent != 1:
             raise Conflict(_("This invitation code has already been used to sign up. If that was not you, "
                              "contact the city."), field="code")
-    # Numbers are allocated under a lock on the panel row (PostgreSQL; SQLite serialises writers).
+    # A random unused six-digit number (it reveals no order of sign-up), chosen under a lock on the
+    # panel row so two sign-ups cannot take the same one (PostgreSQL; SQLite serialises writers).
     db.session.execute(select(Panel.id).where(Panel.id == panel.id).with_for_update())
     languages = current_app.config["LANGUAGES"]
     residency = user.residency if user is not None and invitation is None else None
     respondent = Respondent(
-        panel_id=panel.id, number=_next_number(panel), features=answers,
+        panel_id=panel.id, number=new_respondent_number(panel), features=answers,
         source="invitation" if invitation is not None else "volunteer", status="pool",
         full_name=full_name, email=email, phone=phone,
         address=invitation.address if invitation else (residency.address if residency else ""),
