@@ -239,3 +239,20 @@ def test_clerk_lists_and_exports_confirmation_links(app, client, auth, panel):
     assert exported.mimetype == "text/csv" and token in exported.get_data(as_text=True)
     mailed = post_form(client, f"/panels/{panel[0]}/confirmations/mail", follow_redirects=True)
     assert "1 confirmation links sent" in mailed.get_data(as_text=True)
+
+
+def test_the_panel_links_partial_shows_clerk_tools_to_clerks_only(app, client, auth):
+    from flask import render_template_string
+
+    with app.app_context():
+        make_user("clerk@example.org", roles=[Role.CLERK])
+        panel_id = make_panel(status="inviting").id
+    template = '{% include "panels/invitations/_panel_links.html" %}'
+    with app.test_request_context():
+        html = render_template_string(template, panel=services.get_panel(panel_id))
+    assert f"/panels/{panel_id}/signup" in html and "/invitations" not in html
+    auth.login("clerk@example.org")
+    with client:
+        client.get("/")
+        html = render_template_string(template, panel=services.get_panel(panel_id))
+    assert f"/panels/{panel_id}/invitations" in html and f"/panels/{panel_id}/confirmations" in html
