@@ -334,6 +334,12 @@ def invitation_counts(panel: Panel) -> dict[str, int]:
     return {"invited": invited or 0, "signed_up": used or 0, "volunteers": volunteers or 0}
 
 
+def _cell(value: Any) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (names typed by the public end up here)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 ADDRESS_COLUMNS = ("position", "draw", "district", "full_name", "address", "postal_code", "language", "code",
                    "signed_up")
 
@@ -345,9 +351,9 @@ def addresses_csv(actor: User | str, panel: Panel, draw: InvitationDraw | None =
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ADDRESS_COLUMNS)
     for inv in invitations:
-        writer.writerow([inv.position, inv.draw_id, inv.district_name, inv.full_name, inv.address, inv.postal_code,
-                         inv.language or "", format_code(derive_code(inv.code_nonce)),
-                         "yes" if inv.used_at else "no"])
+        writer.writerow([_cell(v) for v in (
+            inv.position, inv.draw_id, inv.district_name, inv.full_name, inv.address, inv.postal_code,
+            inv.language or "", format_code(derive_code(inv.code_nonce)), "yes" if inv.used_at else "no")])
     audit.record(actor, "panel.invitations.export", target=panel,
                  details={"draw": draw.id if draw else None, "rows": len(invitations)})
     return out.getvalue()
@@ -572,8 +578,9 @@ def seat_links_csv(actor: User | str, panel: Panel) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SEAT_LINK_COLUMNS)
     for respondent, link in rows:
-        writer.writerow([respondent.number, respondent.full_name, respondent.email, respondent.phone,
-                         respondent.language or "", respondent.status, link if respondent.status == "selected" else ""])
+        writer.writerow([_cell(v) for v in (
+            respondent.number, respondent.full_name, respondent.email, respondent.phone, respondent.language or "",
+            respondent.status, link if respondent.status == "selected" else "")])
     audit.record(actor, "panel.seat_links.export", target=panel, details={"rows": len(rows)})
     return out.getvalue()
 

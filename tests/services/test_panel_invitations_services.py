@@ -512,6 +512,16 @@ def test_confirming_a_really_drawn_seat_makes_a_member_and_withdrawing_replaces(
         services.confirm_seat(user, db.session.get(Respondent, selected.id))
 
 
+def test_exported_names_cannot_run_as_spreadsheet_formulas(inviting_panel):
+    with unit_of_work():
+        respondent = services.sign_up(None, inviting_panel, signup_data(
+            codes(inviting_panel)[0], full_name='=HYPERLINK("http://evil.example","x")'))
+    respondent.status = "selected"
+    db.session.commit()
+    body = services.seat_links_csv("cli", inviting_panel)
+    assert "'=HYPERLINK" in body and ',=HYPERLINK' not in body
+
+
 def test_seat_links_list_export_and_mail_are_audited(selected):
     links = services.list_seat_links("cli", selected.panel)
     assert [r.id for r, _link in links] == [selected.id]
