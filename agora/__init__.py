@@ -62,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for feature in (main, accounts, census, admin, notifications, proposals, debates, comments, moderation, votes,
                     commitments, budgets, panels, panelwork):
         app.register_blueprint(feature.bp)
+    from agora.panels import signup_views  # invitations, sign-up, confirm/decline: a second panels blueprint
+
+    app.register_blueprint(signup_views.bp)
 
     from agora import cli
 

@@ -214,7 +214,8 @@ def commitments_refresh_command() -> None:
 def init_app(app: Flask) -> None:
     """Register the app's commands: ``agora <command>`` and ``flask --app agora <command>`` both see them."""
     from agora.panels.cli import jobs_group, panels_group
+    from agora.panels.invitation_cli import invitations_group
 
     for command in (seed_demo_command, users, audit_group, census_group, proposals_group, translations_group,
-                    commitments_group, panels_group, jobs_group):
+                    commitments_group, panels_group, jobs_group, invitations_group):
         app.cli.add_command(command)

@@ -80,6 +80,12 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_STALE_SECONDS": 6 * 3600,  # a job "running" longer than this had its worker die: marked failed
     "RATELIMIT_PANELS_CHECK": "60 per minute",  # live quota feasibility checks
     "PANELS_ALTERNATES_FACTOR": 1,  # default alternates = panel size × this
+    # Panel invitations and sign-up (issue 7)
+    "PUBLIC_URL": None,  # e.g. "https://agora.example.org": printed on letters and links made by the CLI
+    "INVITATION_CODE_KEY": None,  # key deriving invitation codes; defaults to one derived from SECRET_KEY
+    "RATELIMIT_PANEL_CODE": "5 per minute;20 per hour",  # wrong or used invitation codes, per IP address
+    "RATELIMIT_PANEL_SIGNUP": "20 per minute;200 per hour",  # every sign-up attempt, per IP address
+    "PANEL_SEAT_LINK_MAX_AGE_SECONDS": 60 * 24 * 3600,  # confirm/decline links after the draw
 }
 
 

@@ -30,16 +30,50 @@ ACCOUNTS = [
 TRY_DOCUMENT, TRY_BIRTH, TRY_POSTAL = "DEMO0002", date(1990, 5, 17), "3010"
 
 
+FIRST_NAMES = ["An", "Bram", "Chloé", "Dries", "Elif", "Fatima", "Geert", "Hanne", "Ilias", "Julie", "Karim", "Lotte",
+               "Mohamed", "Nina", "Olivier", "Pieter", "Rania", "Sofie", "Thomas", "Yasmine", "Lucía", "Marc"]
+LAST_NAMES = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "De Smet",
+              "El Amrani", "Dubois", "Lambert", "García", "Vermeulen", "Aydın", "Hermans", "Michiels"]
+STREETS = {
+    "Centrum": ["Naamsestraat", "Tiensestraat", "Brusselsestraat"],
+    "Heverlee": ["Naamsesteenweg", "Celestijnenlaan"],
+    "Kessel-Lo": ["Diestsesteenweg", "Holsbeeksesteenweg", "Martelarenlaan"],
+    "Wilsele": ["Aarschotsesteenweg"],
+    "Wijgmaal": ["Wakkerzeelsestraat"],
+}
+
+
 def demo_census_csv(n: int = 400, seed: int = 3010) -> str:
-    """A synthetic census register; entries 1 and 2 are the documented demo residents."""
+    """A synthetic census register; entries 1 and 2 are the documented demo residents.
+
+    Names, addresses (households of one to a few residents) and languages come from a second
+    generator, so the documents, birth dates and districts are those of earlier demo versions.
+    """
     rng = np.random.default_rng(seed)
-    lines = ["document_number,date_of_birth,postal_code,district",
-             "DEMO0001,1985-03-02,3010,Kessel-Lo", f"{TRY_DOCUMENT},{TRY_BIRTH.isoformat()},{TRY_POSTAL},Kessel-Lo"]
+    people = np.random.default_rng(seed + 1)
+    languages = ["nl"] * 7 + ["fr", "en", "es", ""]
+    last_address: dict[str, str] = {}
+    house_numbers = dict.fromkeys(DISTRICTS, 0)
+
+    def person(district: str) -> str:
+        if district in last_address and people.random() < 0.45:
+            address = last_address[district]  # shares the previous resident's address: same household
+        else:
+            house_numbers[district] += 1
+            streets = STREETS[district]
+            address = f"{streets[house_numbers[district] % len(streets)]} {house_numbers[district]}"
+            last_address[district] = address
+        name = f"{FIRST_NAMES[people.integers(len(FIRST_NAMES))]} {LAST_NAMES[people.integers(len(LAST_NAMES))]}"
+        return f"{name},{address},{languages[people.integers(len(languages))]}"
+
+    lines = ["document_number,date_of_birth,postal_code,district,full_name,address,language",
+             f"DEMO0001,1985-03-02,3010,Kessel-Lo,{person('Kessel-Lo')}",
+             f"{TRY_DOCUMENT},{TRY_BIRTH.isoformat()},{TRY_POSTAL},Kessel-Lo,{person('Kessel-Lo')}"]
     weights = np.array([0.18, 0.26, 0.3, 0.16, 0.1])
     for i in range(3, n + 1):
         district = DISTRICTS[rng.choice(len(DISTRICTS), p=weights)]
         born = date(int(rng.integers(1935, 2009)), int(rng.integers(1, 13)), int(rng.integers(1, 29)))
-        lines.append(f"DEMO{i:04d},{born.isoformat()},{POSTAL[district]},{district}")
+        lines.append(f"DEMO{i:04d},{born.isoformat()},{POSTAL[district]},{district},{person(district)}")
     return "\n".join(lines) + "\n"
 
 
@@ -67,6 +101,7 @@ def seed() -> bool:
     _seed_budgets()
     _seed_panels()
     _seed_panelwork()
+    _seed_panel_invitations()
     return True
 
 
@@ -433,6 +468,32 @@ def _seed_panelwork() -> None:
                                      "possible, and a drinking fountain on every square.")
 
 
+def _seed_panel_invitations() -> None:
+    """A citizens' panel inviting residents: 60 letters drawn with a published seed, and a few sign-ups."""
+    from agora.panels import invitation_services as invitations
+    from agora.panels.models import Panel
+
+    clerk = db.session.scalar(select(User).where(User.email == "clerk@agora.example"))
+    panel = Panel(title="Kessel-Lo 2030: a citizens' panel on the district's goals",
+                  description="Twenty residents drawn by lot set the district's goals for 2030.", size=20,
+                  open_to_volunteers=True, created_by_id=clerk.id, features=[
+                      {"name": "gender", "label": "Gender", "values": ["woman", "man", "other"]},
+                      {"name": "age", "label": "Age band", "values": ["16-29", "30-44", "45-64", "65+"]},
+                      {"name": "education", "label": "Highest diploma",
+                       "values": ["primary or none", "secondary", "higher"]}])
+    db.session.add(panel)
+    db.session.flush()
+    invitations.draw_invitations(clerk, panel, count=60, seed="demo 4-6-2-1-5")
+    answers = [("woman", "30-44", "higher"), ("man", "65+", "secondary"), ("woman", "16-29", "secondary"),
+               ("other", "45-64", "primary or none"), ("man", "30-44", "higher")]
+    for number, (invitation, (gender, age, education)) in enumerate(
+            zip(invitations.list_invitations(clerk, panel), answers, strict=False), start=1):
+        invitations.sign_up(None, panel, invitations.SignupData(
+            answers={"gender": gender, "age": age, "education": education},
+            full_name=invitation.full_name or f"Demo respondent {number}", email=f"respondent{number}@agora.example",
+            consent=True, code=invitations.invitation_code(clerk, invitation), language=invitation.language))
+
+
 def describe() -> str:
     rows = [f"  {email:<26} {DEMO_PASSWORD}   ({role.value if role else 'resident'}"
             f"{', verified' if document else ''})" for email, _n, role, document in ACCOUNTS]
@@ -443,4 +504,15 @@ def describe() -> str:
         "A citizens' panel drawn in public, with its verifiable result, is under Panels.",
         "resident@agora.example sits on the demo citizens' panel (My panels: /panels/my-work); "
         "clerk@agora.example facilitates it.",
+        *_describe_invitations(),
     ])
+
+
+def _describe_invitations() -> list[str]:
+    from agora.panels.models import Panel
+
+    panel_id = db.session.scalar(select(Panel.id).where(Panel.title.like("Kessel-Lo 2030%")))
+    if panel_id is None:
+        return []
+    return [f"Panel invitations: log in as clerk@agora.example and open /panels/{panel_id}/invitations "
+            f"(letters, sign-ups); residents sign up at /panels/{panel_id}/signup."]

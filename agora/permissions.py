@@ -49,6 +49,9 @@ class Permission(StrEnum):
     COMMITMENTS_COMMITMENT_COMMENT = "commitments:commitment:comment"
     COMMITMENTS_COMMITMENT_ENDORSE = "commitments:commitment:endorse"
     PANELS_MANAGE = "panels:panel:manage"  # create panels, respondents' personal data, quotas, the draw
+    # Panel invitations (issue 7): draw the invitation list, print letters, see sign-ups and
+    # respondents' personal data, send confirmation links. Object rules: agora.panels.invitation_services.
+    PANELS_INVITE = "panels:invitation:manage"
     PARTICIPATE = "participation:content:create"  # verified residents take part
     VOTE_CAST = "votes:ballot:cast"  # eligibility per vote: see agora.votes.services
     VOTES_MANAGE = "votes:vote:manage"
@@ -87,7 +90,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
                            Permission.COMMITMENTS_INDICATOR_RECORD, Permission.COMMITMENTS_COMMITMENT_COMMENT,
                            Permission.COMMITMENTS_COMMITMENT_ENDORSE, Permission.BUDGETS_PROJECT_VALUATE,
                            Permission.PANELWORK_MEMBERS_MANAGE, Permission.BUDGETS_MILESTONE_MANAGE,
-                           Permission.PANELS_MANAGE}),
+                           Permission.PANELS_MANAGE, Permission.PANELS_INVITE}),
     Role.MODERATOR: frozenset({Permission.MODERATION_QUEUE_VIEW, Permission.MODERATION_CONTENT_HIDE,
                                Permission.MODERATION_DEBATE_LOCK, Permission.MODERATION_USER_BLOCK}),
     # Administrators hold every staff permission; taking part still needs a verified residency.

@@ -32,6 +32,11 @@ class CensusEntry(db.Model):
     date_of_birth: Mapped[date]
     postal_code: Mapped[str] = mapped_column(String(16))
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    # Optional (the register may come without them): used to address panel invitation letters.
+    # Personal data: clerks only, never shown on public pages.
+    full_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    language: Mapped[str | None] = mapped_column(String(5))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
     # One account per census entry: the database refuses a second one.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)

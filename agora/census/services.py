@@ -1,7 +1,8 @@
 """Census register import and residency verification.
 
 The register is imported by clerks from a CSV (document number, date of birth, postal code,
-district). The file is checked whole first: one bad row and nothing is stored, and the report
+district; optionally full_name, address and language, used to address panel invitation
+letters). The file is checked whole first: one bad row and nothing is stored, and the report
 names every bad row with its line and column. Document numbers are stored only as a keyed
 HMAC-SHA256, so the table alone does not reveal them.
 """
@@ -28,6 +29,8 @@ from agora.errors import Conflict, InvalidInput, PermissionDenied
 from agora.permissions import Permission, require
 
 COLUMNS = ("document_number", "date_of_birth", "postal_code", "district")
+# Optional columns: when a file leaves one out, the stored value is kept as it was.
+OPTIONAL_COLUMNS = ("full_name", "address", "language")
 _DOC_RE = re.compile(r"^[A-Z0-9]{4,20}$")
 _POSTAL_RE = re.compile(r"^[A-Z0-9][A-Z0-9 -]{1,14}$")
 
@@ -47,6 +50,17 @@ class CensusFileError(InvalidInput):
         super().__init__(_("%(file)s has %(n)d problem(s); nothing was imported.", file=filename, n=len(errors)))
         self.filename = filename
         self.errors = errors
+
+
+@dataclass(frozen=True)
+class CensusRow:
+    line: int
+    document_hash: str
+    date_of_birth: date
+    postal_code: str
+    district: str
+    # Only the optional columns present in the file: {"address": "Diestsesteenweg 1", ...}
+    extra: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,8 +113,23 @@ def _decode(data: bytes | str) -> str:
         raise InvalidInput(message) from error
 
 
-def parse_census_csv(data: bytes | str, filename: str) -> list[tuple[int, str, date, str, str]]:
-    """Check the whole file and return (line, document hash, birth date, postal code, district) rows.
+def normalise_address(address: str) -> str:
+    return " ".join((address or "").split())
+
+
+def normalise_language(value: str) -> str | None:
+    """``"NL-be"`` → ``"nl"``; empty → None; raise ValueError for a language Agora does not speak."""
+    value = (value or "").strip().lower().replace("_", "-")
+    if not value:
+        return None
+    code = value.split("-", 1)[0]
+    if code not in current_app.config["LANGUAGES"]:
+        raise ValueError(value)
+    return code
+
+
+def parse_census_csv(data: bytes | str, filename: str) -> list[CensusRow]:
+    """Check the whole file and return its rows (document hash, birth date, postal code, district, extras).
 
     Raises :class:`CensusFileError` listing every bad row (line numbers count the header as 1).
     """
@@ -119,7 +148,8 @@ def parse_census_csv(data: bytes | str, filename: str) -> list[tuple[int, str, d
             [RowError(1, c, "", _("Required column %(column)s is missing from the header.", column=c))
              for c in missing],
         )
-    index = {c: header.index(c) for c in COLUMNS}
+    index = {c: header.index(c) for c in COLUMNS + OPTIONAL_COLUMNS if c in header}
+    optional = [c for c in OPTIONAL_COLUMNS if c in header]
     errors: list[RowError] = []
     rows = []
     seen: dict[str, int] = {}
@@ -131,7 +161,7 @@ def parse_census_csv(data: bytes | str, filename: str) -> list[tuple[int, str, d
             errors.append(RowError(line, "", ",".join(record)[:60],
                                    _("Expected %(n)d fields, found %(m)d.", n=len(header), m=len(record))))
             continue
-        raw = {c: record[index[c]].strip() for c in COLUMNS}
+        raw = {c: record[i].strip() for c, i in index.items()}
         row_ok = True
         document = normalise_document(raw["document_number"])
         if not _DOC_RE.match(document):
@@ -160,8 +190,29 @@ def parse_census_csv(data: bytes | str, filename: str) -> list[tuple[int, str, d
         if not district or len(district) > 120:
             errors.append(RowError(line, "district", raw["district"], _("A district name has 1 to 120 characters.")))
             row_ok = False
+        extra: dict[str, str | None] = {}
+        if "full_name" in optional:
+            extra["full_name"] = " ".join(raw["full_name"].split())
+            if len(extra["full_name"]) > 200:
+                errors.append(RowError(line, "full_name", raw["full_name"][:60],
+                                       _("A name has at most 200 characters.")))
+                row_ok = False
+        if "address" in optional:
+            extra["address"] = normalise_address(raw["address"])
+            if len(extra["address"]) > 300:
+                errors.append(RowError(line, "address", raw["address"][:60],
+                                       _("An address has at most 300 characters.")))
+                row_ok = False
+        if "language" in optional:
+            try:
+                extra["language"] = normalise_language(raw["language"])
+            except ValueError:
+                errors.append(RowError(line, "language", raw["language"], _(
+                    "Unknown language; use one of %(codes)s, or leave it empty.",
+                    codes=", ".join(current_app.config["LANGUAGES"]))))
+                row_ok = False
         if row_ok:
-            rows.append((line, hash_document(document), born, postal, district))
+            rows.append(CensusRow(line, hash_document(document), born, postal, district, extra))
     if errors:
         raise CensusFileError(filename, errors)
     if not rows:
@@ -181,20 +232,26 @@ def import_census(actor: User | str, data: bytes | str, *, filename: str = "cens
     report = ImportReport(filename=filename, rows=len(rows))
     districts = {d.name: d for d in db.session.scalars(select(District))}
     existing = {e.document_hash: e for e in db.session.scalars(
-        select(CensusEntry).where(CensusEntry.document_hash.in_([r[1] for r in rows])))}
-    for _line, doc_hash, born, postal, district_name in rows:
-        district = districts.get(district_name)
+        select(CensusEntry).where(CensusEntry.document_hash.in_([r.document_hash for r in rows])))}
+    for row in rows:
+        district = districts.get(row.district)
         if district is None:
-            district = districts[district_name] = District(name=district_name)
+            district = districts[row.district] = District(name=row.district)
             db.session.add(district)
-            report.districts_added.append(district_name)
-        entry = existing.get(doc_hash)
+            report.districts_added.append(row.district)
+        entry = existing.get(row.document_hash)
         if entry is None:
-            db.session.add(
-                CensusEntry(document_hash=doc_hash, date_of_birth=born, postal_code=postal, district=district))
+            db.session.add(CensusEntry(document_hash=row.document_hash, date_of_birth=row.date_of_birth,
+                                       postal_code=row.postal_code, district=district, **row.extra))
             report.added += 1
-        elif (entry.date_of_birth, entry.postal_code, entry.district_id) != (born, postal, district.id):
-            entry.date_of_birth, entry.postal_code, entry.district = born, postal, district
+            continue
+        before = (entry.date_of_birth, entry.postal_code, entry.district_id,
+                  *(getattr(entry, key) for key in row.extra))
+        after = (row.date_of_birth, row.postal_code, district.id, *row.extra.values())
+        if before != after:
+            entry.date_of_birth, entry.postal_code, entry.district = row.date_of_birth, row.postal_code, district
+            for key, value in row.extra.items():
+                setattr(entry, key, value)
             report.updated += 1
         else:
             report.unchanged += 1

@@ -54,7 +54,8 @@ def is_following(user: User, target_type: str, target_id: int) -> bool:
 def followers(target_type: str, target_id: int) -> list[User]:
     return list(db.session.scalars(
         select(User).join(Follow, Follow.user_id == User.id)
-        .where(Follow.target_type == target_type, Follow.target_id == target_id, User.deleted_at.is_(None))))
+        .where(Follow.target_type == target_type, Follow.target_id == target_id, User.deleted_at.is_(None))
+        .order_by(User.id)))  # a stable order: notifications and e-mails go out in the same order every time
 
 
 def notify(users: Iterable[User], kind: str, message: Callable[[], str], link: str | None = None,
