@@ -56,11 +56,14 @@ def safe_next_url(target: str | None) -> str | None:
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    from sqlalchemy.orm import joinedload
+
     from agora.accounts.models import User
 
     try:
         raw_id, version = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
+        # Roles and residency decide every permission check: one query with the user, not three.
+        user = db.session.get(User, int(raw_id), options=[joinedload(User.staff_roles), joinedload(User.residency)])
     except (ValueError, TypeError):
         return None
     # A password change or deletion bumps the version and ends every other session.

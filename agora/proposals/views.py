@@ -275,17 +275,20 @@ def publish(id: int):
 @login_required
 @posting_limits
 def support(id: int):
+    # Choose the language now, while the user's row is loaded: the commit expires it and the flashed
+    # messages would read it again (with roles and residency). Supporting does not change the language.
+    get_locale()
     if FlaskForm().validate_on_submit():
         try:
             with unit_of_work():
-                proposal = services.support_proposal(current_user, id)
+                successful = services.support_proposal(current_user, id).status == ProposalStatus.SUCCESSFUL
         except AgoraError as error:
             if error.status_code in (403, 404):
                 raise
             flash(error.message, "info")  # a second click, or no longer open: a message, not an error page
         else:
             flash(_("Thank you for your support."), "success")
-            if proposal.status == ProposalStatus.SUCCESSFUL:
+            if successful:
                 flash(_("This proposal has reached its support threshold."), "success")
     return redirect(url_for("proposals.show", id=id))
 
