@@ -241,6 +241,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--no-seed", action="store_true", help="reuse the data of a previous run")
+    parser.add_argument("--only", action="append", metavar="WORD",
+                        help="run only the scenarios whose name contains WORD (repeatable); the ceiling always runs")
     args = parser.parse_args()
     if not args.db:
         parser.error("give --db or set AGORA_BENCH_DATABASE_URL")
@@ -297,6 +299,9 @@ def main() -> None:
             "proposal page with comments": get(lambda rng: f"/proposals/{rng.choice(open_ids)}"),
             "support (POST)": None,
         }
+        if args.only:
+            scenarios = {name: make for name, make in scenarios.items()
+                         if name.startswith("minimal") or any(word in name for word in args.only)}
         # Warm up every worker's caches (templates, connection pool).
         run_scenario(port, args.clients, 5, get(lambda rng: f"/proposals/{rng.choice(open_ids)}"))
         results = {}

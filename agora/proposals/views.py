@@ -126,19 +126,19 @@ def new():
 def show(id: int):
     proposal = services.get_proposal(id, current_user if current_user.is_authenticated else None)
     thread = get_thread("proposals", proposal.id, viewer=current_user, page=request.args.get("page", 1, type=int))
-    vote_options, projects = services.proposal_outcomes(proposal)
+    facts = services.page_facts(proposal, current_user)
+    vote_options, projects = services.proposal_outcomes(proposal) if facts.has_outcomes else ([], [])
     send_vote_form = send_budget_form = None
     if proposal.status == ProposalStatus.SUCCESSFUL and can(current_user, Permission.PROPOSAL_SEND, proposal):
         send_vote_form, send_budget_form = _send_forms()
     return render_template(
         "proposals/show.html", proposal=proposal, thread=thread, threshold=services.support_threshold(),
-        supported=services.has_supported(current_user, proposal), form=FlaskForm(), comment_form=CommentForm(),
-        attachments=services.list_attachments(proposal), vote_options=vote_options, projects=projects,
-        revision_count=services.count_revisions(proposal),
+        supported=facts.supported, form=FlaskForm(), comment_form=CommentForm(),
+        attachments=services.list_attachments(proposal) if facts.has_attachments else [],
+        vote_options=vote_options, projects=projects, revision_count=facts.revision_count,
         send_vote_form=send_vote_form, send_budget_form=send_budget_form,
         flag_form=FlagForm(), retire_labels=RETIRE_LABELS,
-        following=notifications.is_following(current_user, "proposals", proposal.id),
-        block=get_block(current_user), target_type="proposals", target=proposal)
+        following=facts.following, block=get_block(current_user), target_type="proposals", target=proposal)
 
 
 def _send_forms() -> tuple[SendToVoteForm, SendToBudgetForm]:
