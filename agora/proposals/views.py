@@ -66,10 +66,14 @@ def index():
     # One process may serve several databases (the test suite does): the engine is part of the key.
     key = (str(db.engine.url), str(get_locale()), page_number, *sorted(filters.items()))
     results = listing_cache.get_or_render(key, current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"], render_results)
+    # The filter form (districts, tags, the current choices) is the same for everyone: cached likewise.
+    filters_html = listing_cache.get_or_render(
+        (key[0], key[1], "filters", *key[3:]), current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"],
+        lambda: render_template("proposals/_filters.html", filters=filters, districts=services.list_districts(),
+                                tags=services.list_tags()))
     drafts = services.list_drafts(current_user) if current_user.is_authenticated else []
-    return render_template("proposals/index.html", results_html=results, filters=filters, drafts=drafts,
-                           districts=services.list_districts(), tags=services.list_tags(),
-                           threshold=services.support_threshold())
+    return render_template("proposals/index.html", results_html=results, filters_html=filters_html, filters=filters,
+                           drafts=drafts, threshold=services.support_threshold())
 
 
 @bp.route("/feed.atom")
