@@ -81,6 +81,26 @@ def test_proposal_page_statements_anonymous_and_signed_in(app, client):
     assert len(seen) <= 10, seen
 
 
+def test_thread_without_replies_asks_for_none(app, client):
+    """The thread's count says when every comment is already loaded: no query for replies then."""
+    with app.test_request_context():
+        rita = make_user("rita@example.org", verified=True)
+        sam = make_user("sam@example.org", name="Sam", verified=True)
+        with unit_of_work():
+            proposal = proposals.create_proposal(rita, title="A bench by the river", summary="Somewhere to sit",
+                                                 body="Near the bridge.", publish=True)
+        for text in ("First thought.", "Second thought."):
+            with unit_of_work():
+                comments.add_comment(sam, "proposals", proposal.id, body=text)
+        pid = proposal.id
+    client.get("/")
+    with statements(app) as seen:
+        page = client.get(f"/proposals/{pid}")
+    assert "First thought." in page.text and "Second thought." in page.text
+    assert not [s for s in seen if "comments.parent_id IN" in s], seen
+    assert len(seen) <= 4, seen
+
+
 def test_support_post_statements_and_result(app, client):
     pid = proposal_with_thread(app)
     with app.app_context():
