@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -15,9 +17,27 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 
 
+# Rendering is a pure function of the source and the busiest pages (comment threads) show the same
+# texts to every visitor: recent results are kept per process. Only sources up to this length, so the
+# cache stays small (2,048 entries: a few MB for typical comments, at most about 25 MB).
+_CACHED_SOURCE_CHARS = 5000
+
+
 def render_markdown(source: str) -> Markup:
     """Markdown to safe HTML: no scripts, no event handlers, links only to http(s) and mailto."""
-    html = _markdown.render(source or "")
+    source = source or ""
+    if len(source) <= _CACHED_SOURCE_CHARS:
+        return _render_cached(source)
+    return _render(source)
+
+
+@lru_cache(maxsize=2048)
+def _render_cached(source: str) -> Markup:
+    return _render(source)
+
+
+def _render(source: str) -> Markup:
+    html = _markdown.render(source)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

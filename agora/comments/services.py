@@ -237,7 +237,7 @@ def get_thread(target_type: str, target_id: int, *, viewer: User | None = None, 
     level = [c.id for c in pagination.items]
     everything = list(pagination.items)
     for _depth in range(1, MAX_DEPTH):
-        if not level:
+        if not level or len(everything) >= total:  # no more replies, or the whole thread is already here
             break
         children = db.session.scalars(base.where(Comment.parent_id.in_(level)).order_by(Comment.id)).all()
         for child in children:

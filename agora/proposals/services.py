@@ -6,14 +6,16 @@ import math
 import re
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, literal_column, select, text, update
+from sqlalchemy import Select, exists, false, func, literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer, joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from agora import audit, uploads
 from agora.accounts.models import User
@@ -24,6 +26,7 @@ from agora.db import db, is_postgresql, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from agora.moderation.services import ensure_can_post
 from agora.notifications import services as notifications
+from agora.notifications.models import Follow
 from agora.panelwork import services as panelwork
 from agora.permissions import Permission, object_rule, require
 from agora.proposals.models import (
@@ -45,6 +48,11 @@ STATUS_FILTERS = ("active", "successful", "retired", "archived")
 SORTS = ("newest", "most_supported", "hot")
 MAX_TAGS = 5
 _TAG_RE = re.compile(r"^[\w][\w \-]{0,38}[\w]$|^\w$")
+
+# Pages show the author's name only: loading a proposal (or comment) joins its author but not the author's
+# roles and residency, which the User mapper would otherwise fetch with two more queries.
+AUTHOR_NAME_ONLY = (joinedload(Proposal.author).lazyload(User.staff_roles),
+                    joinedload(Proposal.author).lazyload(User.residency))
 
 register_target(FOLLOW_TYPE, Target(load=lambda i: db.session.get(Proposal, i), endpoint="proposals.show"))
 
@@ -227,7 +235,8 @@ def support_proposal(actor: User, proposal_id: int) -> Proposal:
     Conflict on a second support, PhaseClosed when it no longer collects supports.
     """
     ensure_can_post(actor)
-    proposal = db.session.get(Proposal, proposal_id)
+    # Neither the author nor the tags are needed to count a support.
+    proposal = db.session.get(Proposal, proposal_id, options=[lazyload(Proposal.author), lazyload(Proposal.tag_rows)])
     if proposal is None or not proposal.is_public:
         raise NotFound(_("This proposal does not exist."))
     if not proposal.collects_supports:
@@ -237,10 +246,13 @@ def support_proposal(actor: User, proposal_id: int) -> Proposal:
             db.session.add(ProposalSupport(proposal_id=proposal.id, user_id=actor.id))
     except IntegrityError:
         raise Conflict(_("You have already supported this proposal.")) from None
-    # The row lock taken by this UPDATE orders concurrent supports; the refresh reads the result.
-    db.session.execute(update(Proposal).where(Proposal.id == proposal.id)
-                       .values(support_count=Proposal.support_count + 1).execution_options(synchronize_session=False))
-    db.session.refresh(proposal)
+    # The row lock taken by this UPDATE orders concurrent supports; RETURNING reads the count and status
+    # as they are after it (a concurrent support may have made the proposal successful meanwhile).
+    count, status = db.session.execute(
+        update(Proposal).where(Proposal.id == proposal.id).values(support_count=Proposal.support_count + 1)
+        .returning(Proposal.support_count, Proposal.status).execution_options(synchronize_session=False)).one()
+    set_committed_value(proposal, "support_count", count)
+    set_committed_value(proposal, "status", status)
     notifications.follow(actor, FOLLOW_TYPE, proposal.id)
     if proposal.status == ProposalStatus.PUBLISHED and proposal.support_count >= support_threshold():
         proposal.status = ProposalStatus.SUCCESSFUL
@@ -398,6 +410,37 @@ def send_to_budget(actor: User, proposal: Proposal, heading: BudgetHeading, *, e
     return project
 
 
+@dataclass(frozen=True)
+class PageFacts:
+    """What the proposal page shows besides the proposal and its comments."""
+
+    supported: bool  # the viewer supports it
+    following: bool  # the viewer follows it
+    revision_count: int
+    has_attachments: bool
+    has_outcomes: bool  # it became a vote option or a budget project
+
+
+def page_facts(proposal: Proposal, viewer: User | None) -> PageFacts:
+    """The proposal page's small facts in one query (was six): the page then loads attachments and
+    outcomes only when there are some (most proposals have neither)."""
+    pid = proposal.id
+    signed_in = viewer is not None and getattr(viewer, "is_authenticated", False)
+    supported = exists().where(ProposalSupport.proposal_id == pid, ProposalSupport.user_id == viewer.id) \
+        if signed_in else false()
+    following = exists().where(Follow.user_id == viewer.id, Follow.target_type == FOLLOW_TYPE,
+                               Follow.target_id == pid) if signed_in else false()
+    row = db.session.execute(select(
+        supported.label("supported"), following.label("following"),
+        select(func.count()).select_from(ProposalRevision).where(ProposalRevision.proposal_id == pid)
+        .scalar_subquery().label("revisions"),
+        exists().where(ProposalAttachment.proposal_id == pid).label("attachments"),
+        (exists().where(VoteOption.proposal_id == pid) | exists().where(BudgetProject.proposal_id == pid))
+        .label("outcomes"))).one()
+    return PageFacts(supported=bool(row.supported), following=bool(row.following), revision_count=row.revisions,
+                     has_attachments=bool(row.attachments), has_outcomes=bool(row.outcomes))
+
+
 def proposal_outcomes(proposal: Proposal) -> tuple[list[VoteOption], list[BudgetProject]]:
     """The vote options and budget projects made from this proposal, oldest first."""
     options = db.session.scalars(select(VoteOption).where(VoteOption.proposal_id == proposal.id)
@@ -435,7 +478,7 @@ def _link(proposal: Proposal) -> str | None:
 
 def get_proposal(proposal_id: int, viewer: User | None = None) -> Proposal:
     """A proposal to show; drafts only to their author. Hidden ones are returned (the page shows a placeholder)."""
-    proposal = db.session.get(Proposal, proposal_id)
+    proposal = db.session.get(Proposal, proposal_id, options=[*AUTHOR_NAME_ONLY, joinedload(Proposal.tag_rows)])
     if proposal is None:
         raise NotFound(_("This proposal does not exist."))
     if proposal.status == ProposalStatus.DRAFT and (viewer is None or getattr(viewer, "id", None)
@@ -505,8 +548,7 @@ def list_proposals(*, status: str = "active", district: str | None = None, tag: 
     else:
         stmt = stmt.order_by(Proposal.published_at.desc(), Proposal.id.desc())
     # Listings show neither the body nor the author's roles and residency: do not load them.
-    stmt = stmt.options(defer(Proposal.body), joinedload(Proposal.author).lazyload(User.staff_roles),
-                        joinedload(Proposal.author).lazyload(User.residency))
+    stmt = stmt.options(defer(Proposal.body), *AUTHOR_NAME_ONLY)
     return db.paginate(stmt, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"],
                        error_out=False, count=True)
 

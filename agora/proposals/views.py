@@ -67,10 +67,14 @@ def index():
     # One process may serve several databases (the test suite does): the engine is part of the key.
     key = (str(db.engine.url), str(get_locale()), page_number, *sorted(filters.items()))
     results = listing_cache.get_or_render(key, current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"], render_results)
+    # The filter form (districts, tags, the current choices) is the same for everyone: cached likewise.
+    filters_html = listing_cache.get_or_render(
+        (key[0], key[1], "filters", *key[3:]), current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"],
+        lambda: render_template("proposals/_filters.html", filters=filters, districts=services.list_districts(),
+                                tags=services.list_tags()))
     drafts = services.list_drafts(current_user) if current_user.is_authenticated else []
-    return render_template("proposals/index.html", results_html=results, filters=filters, drafts=drafts,
-                           districts=services.list_districts(), tags=services.list_tags(),
-                           threshold=services.support_threshold())
+    return render_template("proposals/index.html", results_html=results, filters_html=filters_html, filters=filters,
+                           drafts=drafts, threshold=services.support_threshold())
 
 
 @bp.route("/feed.atom")
@@ -129,19 +133,19 @@ def new():
 def show(id: int):
     proposal = services.get_proposal(id, current_user if current_user.is_authenticated else None)
     thread = get_thread("proposals", proposal.id, viewer=current_user, page=request.args.get("page", 1, type=int))
-    vote_options, projects = services.proposal_outcomes(proposal)
+    facts = services.page_facts(proposal, current_user)
+    vote_options, projects = services.proposal_outcomes(proposal) if facts.has_outcomes else ([], [])
     send_vote_form = send_budget_form = None
     if proposal.status == ProposalStatus.SUCCESSFUL and can(current_user, Permission.PROPOSAL_SEND, proposal):
         send_vote_form, send_budget_form = _send_forms()
     return render_template(
         "proposals/show.html", proposal=proposal, thread=thread, threshold=services.support_threshold(),
-        supported=services.has_supported(current_user, proposal), form=FlaskForm(), comment_form=CommentForm(),
-        attachments=services.list_attachments(proposal), vote_options=vote_options, projects=projects,
-        revision_count=services.count_revisions(proposal),
+        supported=facts.supported, form=FlaskForm(), comment_form=CommentForm(),
+        attachments=services.list_attachments(proposal) if facts.has_attachments else [],
+        vote_options=vote_options, projects=projects, revision_count=facts.revision_count,
         send_vote_form=send_vote_form, send_budget_form=send_budget_form,
         flag_form=FlagForm(), retire_labels=RETIRE_LABELS,
-        following=notifications.is_following(current_user, "proposals", proposal.id),
-        block=get_block(current_user), target_type="proposals", target=proposal)
+        following=facts.following, block=get_block(current_user), target_type="proposals", target=proposal)
 
 
 def _send_forms() -> tuple[SendToVoteForm, SendToBudgetForm]:
@@ -281,17 +285,20 @@ def publish(id: int):
 @login_required
 @posting_limits
 def support(id: int):
+    # Choose the language now, while the user's row is loaded: the commit expires it and the flashed
+    # messages would read it again (with roles and residency). Supporting does not change the language.
+    get_locale()
     if FlaskForm().validate_on_submit():
         try:
             with unit_of_work():
-                proposal = services.support_proposal(current_user, id)
+                successful = services.support_proposal(current_user, id).status == ProposalStatus.SUCCESSFUL
         except AgoraError as error:
             if error.status_code in (403, 404):
                 raise
             flash(error.message, "info")  # a second click, or no longer open: a message, not an error page
         else:
             flash(_("Thank you for your support."), "success")
-            if proposal.status == ProposalStatus.SUCCESSFUL:
+            if successful:
                 flash(_("This proposal has reached its support threshold."), "success")
     return redirect(url_for("proposals.show", id=id))
 

@@ -1,0 +1,99 @@
+"""Cost of the busiest pages measured in-process, against the data bench/web.py seeded.
+
+Less noisy than the load test on a shared machine: per request, CPU time of this process (the
+app's own work), wall time, and SQL statements sent; ``--profile`` adds a cProfile listing
+(CPU time) of one scenario.
+
+    python bench/web_profile.py --db postgresql://postgres@127.0.0.1:5432/agora_bench [--profile page_anon]
+
+Scenarios: listing, district_tag, search, page_anon, page_user, support (a support POST as a
+signed-in resident; it adds supports to the bench data). ``--no-listing-cache`` measures the
+listing's uncached path. Nothing here runs in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default=os.environ.get("AGORA_BENCH_DATABASE_URL"))
+    parser.add_argument("--schema", default="bench_web")
+    parser.add_argument("--requests", type=int, default=100, help="measured requests per scenario")
+    parser.add_argument("--profile", metavar="SCENARIO", help="print a cProfile listing of this scenario")
+    parser.add_argument("--no-listing-cache", action="store_true")
+    parser.add_argument("scenarios", nargs="*")
+    args = parser.parse_args()
+    if not args.db:
+        parser.error("give --db or set AGORA_BENCH_DATABASE_URL")
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import event, text
+
+    from agora import create_app
+    from agora.db import db
+    from bench.web import SECRET, TAGS, WORDS, schema_url
+
+    app = create_app({
+        "ENV": "production", "DATABASE_URL": schema_url(args.db, args.schema), "SECRET_KEY": SECRET,
+        "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
+        "RATELIMIT_LOGIN": "100000 per minute", "RATELIMIT_POSTING": "100000 per minute",
+        "PROPOSALS_SUPPORT_THRESHOLD": 1_000_000, "INSTANCE_PATH": str(ROOT / "bench" / "out" / "instance"),
+        "PROPOSALS_LISTING_CACHE_SECONDS": 0 if args.no_listing_cache else 5})
+    sent: list[str] = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+        open_ids = [r[0] for r in db.session.execute(text(
+            "SELECT id FROM proposals WHERE hidden_at IS NULL AND status IN ('published', 'successful')"))]
+    rng = random.Random(2026)
+    anonymous, resident = app.test_client(), app.test_client()
+    anonymous.get("/")  # a visitor's session cookie, as in the load test
+    token = _CSRF.search(resident.get("/account/login").text).group(1)
+    email = f"user{rng.randint(100, 2000)}@bench.example"
+    assert resident.post("/account/login", data={"csrf_token": token, "email": email,
+                                                 "password": "bench-password"}).status_code == 302
+    token = _CSRF.search(resident.get(f"/proposals/{open_ids[0]}").text).group(1)
+    to_support = iter(rng.sample(open_ids, len(open_ids)))
+    scenarios = {
+        "listing": lambda: anonymous.get(f"/proposals/?page={rng.randint(1, 20)}"),
+        "district_tag": lambda: anonymous.get(
+            f"/proposals/?district={rng.randint(1, 5)}&tag={rng.choice(TAGS)}&sort=most_supported"),
+        "search": lambda: anonymous.get(f"/proposals/?q={rng.choice(WORDS)}+{rng.choice(WORDS)}"),
+        "page_anon": lambda: anonymous.get(f"/proposals/{rng.choice(open_ids)}"),
+        "page_user": lambda: resident.get(f"/proposals/{rng.choice(open_ids)}"),
+        "support": lambda: resident.post(f"/proposals/{next(to_support)}/support", data={"csrf_token": token}),
+    }
+    print(f"{'scenario':<14} {'CPU ms':>7} {'wall ms':>8} {'statements':>11}   (load average {os.getloadavg()[0]:.1f})")
+    for name in args.scenarios or list(scenarios):
+        request = scenarios[name]
+        for _ in range(5):
+            assert request().status_code < 400, name
+        sent.clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(args.requests):
+            request()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        n = args.requests
+        print(f"{name:<14} {1000 * cpu / n:>7.2f} {1000 * wall / n:>8.2f} {len(sent) / n:>11.1f}")
+        if name == args.profile:
+            profile = cProfile.Profile(time.process_time)
+            profile.enable()
+            for _ in range(n):
+                request()
+            profile.disable()
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
