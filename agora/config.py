@@ -74,6 +74,8 @@ DEFAULTS: dict[str, Any] = {
     # Background jobs (agora.jobs): "auto" = RQ on Redis when REDIS_URL is set and rq is installed,
     # else a worker thread in the web process; "thread", "rq", or "inline" (run at commit, for tests).
     "JOBS_BACKEND": "auto",
+    "VOTES_BACKGROUND_TALLY_BALLOTS": 10_000,  # a closed vote with more ballots is counted by a background job
+    "BUDGETS_BACKGROUND_TALLY_BALLOTS": 10_000,  # likewise for closing a budget's balloting (all headings)
     "REDIS_URL": None,
     "JOBS_QUEUE": "agora",
     "JOBS_TIMEOUT": 6 * 3600,  # seconds an RQ job may run

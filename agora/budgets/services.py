@@ -21,16 +21,18 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from agora import audit
+from agora import audit, jobs
 from agora.ballots import services as ballot_box
 from agora.ballots.services import CastReceipt
 from agora.budgets.models import (
@@ -41,7 +43,7 @@ from agora.budgets.models import (
     BudgetProject,
     BudgetSupport,
 )
-from agora.db import db, utcnow
+from agora.db import db, unit_of_work, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PhaseClosed
 from agora.permissions import Permission, object_rule, require
 
@@ -335,8 +337,6 @@ class ProjectData:
 
 def _check_image(data: bytes, alt: str) -> tuple[bytes, str, str]:
     """The image without metadata, its type and alt text; InvalidInput naming the field otherwise."""
-    from flask import current_app
-
     from agora import uploads
 
     limit = int(current_app.config["BUDGETS_MAX_IMAGE_BYTES"])
@@ -602,20 +602,66 @@ def turnout(heading: BudgetHeading) -> int:
 # --- closing, results, exports -----------------------------------------------------------------
 
 def close_balloting(actor: User, process: BudgetProcess) -> BudgetProcess:
-    """Close balloting and count every heading with the announced rule (synchronously). Administrators;
-    audited. The process moves to *reviewing ballots* and the results are published."""
+    """Close balloting and count every heading with the announced rule. Administrators; audited. The
+    process moves to *reviewing ballots* and the results are published. With more than
+    ``BUDGETS_BACKGROUND_TALLY_BALLOTS`` ballots in all, a background job counts (:func:`tally_job`)
+    and the results page says so until every heading is counted."""
     require(actor, Permission.BUDGETS_MANAGE)
     _lock(process)
     if process.phase != "balloting":
         raise PhaseClosed(_("Only a budget in balloting can be closed."))
     process.phase = "reviewing_ballots"
     process.closed_at = utcnow()
+    ballots = sum(turnout(h) for h in process.headings)
+    if ballots > current_app.config["BUDGETS_BACKGROUND_TALLY_BALLOTS"]:
+        db.session.flush()
+        audit.record(actor, "budget.close", process, details={"ballots": ballots, "counting": "background"})
+        jobs.enqueue("budgets.tally", {"process_id": process.id}, actor=actor)
+        return process
     for heading in process.headings:
         heading.result = count_heading(heading)
     db.session.flush()
-    audit.record(actor, "budget.close", process, details={
-        h.name: {"funded": h.result["selected"], "ballots": h.result["n_ballots"]} for h in process.headings})
+    audit.record(actor, "budget.close", process, details=_tally_details(process))
     return process
+
+
+def _tally_details(process: BudgetProcess) -> dict[str, Any]:
+    return {h.name: {"funded": h.result["selected"], "ballots": h.result["n_ballots"]} for h in process.headings}
+
+
+def counting(process: BudgetProcess) -> bool:
+    """Results are published but a background job is still counting some heading."""
+    return results_published(process) and any(h.result is None for h in process.headings)
+
+
+def tally_job(process: BudgetProcess) -> jobs.Job | None:
+    """The newest background count of this process, if it was counted in the background."""
+    newest_first = select(jobs.Job).where(jobs.Job.kind == "budgets.tally").order_by(jobs.Job.id.desc())
+    return next((j for j in db.session.scalars(newest_first) if (j.payload or {}).get("process_id") == process.id),
+                None)
+
+
+@jobs.handler("budgets.tally")
+def _tally_job(job_id: int, payload: dict[str, Any], report: Callable[[float, str], None]) -> dict[str, Any]:
+    """Count each heading outside any transaction, then store it with the process locked."""
+    process_id = int(payload["process_id"])
+    heading_ids = [h.id for h in get_process(process_id).headings]
+    for done, heading_id in enumerate(heading_ids):
+        report(done / max(len(heading_ids), 1), f"counting heading {done + 1} of {len(heading_ids)}")
+        heading = db.session.get(BudgetHeading, heading_id)
+        result = count_heading(heading) if heading.result is None else None
+        db.session.remove()
+        with unit_of_work():
+            process = get_process(process_id)
+            _lock(process)
+            heading = db.session.get(BudgetHeading, heading_id)
+            if heading.result is None and result is not None:
+                heading.result = result
+    with unit_of_work():
+        process = get_process(process_id)
+        details = _tally_details(process)
+        audit.record(None, "budget.tally", process, details=details)
+    return details
 
 
 def require_results(process: BudgetProcess) -> None:

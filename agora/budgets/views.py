@@ -460,6 +460,8 @@ def results(process_id: int):
     """Funded projects, totals, votes and costs, a chart and the explanation, per heading."""
     process = services.get_process(process_id)
     services.require_results(process)
+    if services.counting(process):
+        return render_template("budgets/counting.html", process=process, job=services.tally_job(process)), 202
     headings = process.headings
     if request.args.get("heading", "").isdigit():
         headings = [h for h in process.headings if h.id == int(request.args["heading"])] or process.headings

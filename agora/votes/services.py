@@ -14,18 +14,20 @@ import io
 import secrets
 import shlex
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from agora import audit
+from agora import audit, jobs
 from agora.ballots import services as ballot_box
 from agora.ballots.services import CastReceipt
-from agora.db import db, utcnow
+from agora.db import db, unit_of_work, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PhaseClosed
 from agora.permissions import Permission, object_rule, require
 from agora.votes.models import Vote, VoteOption
@@ -477,18 +479,57 @@ def count(vote: Vote) -> dict[str, Any]:
     return tabulate(profile, vote.method, **library_options(vote)).to_dict()
 
 
-def get_results(vote: Vote) -> dict[str, Any]:
-    """The stored count, counting now (synchronously) the first time after closing."""
+def get_results(vote: Vote) -> dict[str, Any] | None:
+    """The stored count. The first time after closing it is counted now, or, when the vote has more
+    than ``VOTES_BACKGROUND_TALLY_BALLOTS`` ballots, by a background job (see :func:`tally_job`):
+    None until that job has stored it."""
     require_closed(vote)
     if vote.result is None:
         _lock_vote(vote)
         if vote.result is None:
-            vote.result = count(vote)
-            vote.tallied_at = utcnow()
-            db.session.flush()
-            audit.record(None, "vote.tally", vote, details={"winners": vote.result["winners"],
-                                                                "ballots": vote.result["n_ballots"]})
+            if turnout(vote) > current_app.config["VOTES_BACKGROUND_TALLY_BALLOTS"]:
+                tally_job(vote, start=True)
+                return None
+            _store_count(vote, count(vote))
     return vote.result
+
+
+def _store_count(vote: Vote, result: dict[str, Any]) -> None:
+    vote.result = result
+    vote.tallied_at = utcnow()
+    db.session.flush()
+    audit.record(None, "vote.tally", vote, details={"winners": result["winners"], "ballots": result["n_ballots"]})
+
+
+def tally_job(vote: Vote, *, start: bool = False) -> jobs.Job | None:
+    """The newest background count of this vote; with ``start``, a new one unless one is queued or running."""
+    latest = None
+    newest_first = select(jobs.Job).where(jobs.Job.kind == "votes.tally").order_by(jobs.Job.id.desc())
+    for job in db.session.scalars(newest_first):
+        if (job.payload or {}).get("vote_id") == vote.id:
+            latest = job
+            break
+    if start and (latest is None or latest.status == jobs.FAILED):
+        latest = jobs.enqueue("votes.tally", {"vote_id": vote.id})
+    return latest
+
+
+@jobs.handler("votes.tally")
+def _tally_job(job_id: int, payload: dict[str, Any], report: Callable[[float, str], None]) -> dict[str, Any]:
+    """Count a large vote outside any request; the vote row is locked only to store the result."""
+    vote = db.session.get(Vote, int(payload["vote_id"]))
+    if vote is None:
+        raise NotFound(_("There is no such vote."))
+    report(0.1, "reading the ballots")
+    result = count(vote) if vote.result is None else None
+    db.session.remove()
+    report(0.9, "storing the count")
+    with unit_of_work():
+        vote = db.session.get(Vote, int(payload["vote_id"]))
+        _lock_vote(vote)
+        if vote.result is None and result is not None:
+            _store_count(vote, result)
+        return {"winners": vote.result["winners"], "ballots": vote.result["n_ballots"]}
 
 
 def find_receipt(vote: Vote, receipt: str) -> list[list[str]] | None:

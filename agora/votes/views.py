@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user, login_required
@@ -230,6 +230,9 @@ def results(vote_id: int):
     vote = services.get_vote(vote_id)
     with unit_of_work():
         result = services.get_results(vote)
+    if result is None:
+        return render_template("votes/counting.html", vote=vote, job=services.tally_job(vote),
+                               turnout=services.turnout(vote)), 202
     form = ReceiptForm(request.args)
     checked = None
     if request.args.get("receipt"):
@@ -267,6 +270,11 @@ def result_json(vote_id: int):
     vote = services.get_vote(vote_id)
     with unit_of_work():
         result = services.get_results(vote)
+    if result is None:
+        response = jsonify({"vote": vote.id, "status": "counting",
+                            "message": _("The ballots are being counted. Try again in a moment.")})
+        response.status_code, response.headers["Retry-After"] = 202, "5"
+        return response
     body = json.dumps({"vote": vote.id, "title": vote.title, "command": services.reproduce_command(vote),
                        "csv_command": services.reproduce_command(vote, "cvr.csv"), "result": result},
                       indent=2, ensure_ascii=False)

@@ -325,3 +325,44 @@ def test_project_image_checked_stripped_and_served(app, client):
     with app.app_context():
         other = db.session.scalar(sa.select(BudgetProject.id).where(BudgetProject.title == "No picture"))
     assert client.get(f"/budgets/projects/{other}/image").status_code == 404
+
+
+def test_a_large_budget_vote_is_counted_by_a_background_job(app, client, monkeypatch):
+    """Above BUDGETS_BACKGROUND_TALLY_BALLOTS closing queues a job; until it has counted every heading the
+    results page says so (202); then it shows the same result a synchronous count gives."""
+    from sqlalchemy import select
+
+    from agora.audit import AuditEntry
+    from agora.budgets import services
+    from agora.budgets.models import BudgetHeading
+    from agora.jobs import Job
+
+    _CLIENTS.clear()
+    monkeypatch.setitem(app.config, "BUDGETS_BACKGROUND_TALLY_BALLOTS", 0)
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "thread")
+    dispatched = []
+    monkeypatch.setattr("agora.jobs.dispatch", lambda app, job_id: dispatched.append(job_id))
+    process_id, city_id, (park, trees, lights) = _points_or_ranking_budget(
+        app, ballot_type="cumulative", total_points=10, max_points=6)
+    with app.app_context():
+        make_user("pbw2-rita@example.org", verified=True)
+    rita = _login(client, "pbw2-rita@example.org")
+    post_form(rita, f"/budgets/headings/{city_id}/ballot", {f"points-{park}": "6", f"points-{lights}": "4"})
+    admin = _login(client, "pbw2-admin@example.org")
+    assert post_form(admin, f"/budgets/{process_id}/close").status_code == 302
+    counting = admin.get(f"/budgets/{process_id}/results")
+    assert counting.status_code == 202 and "being counted" in counting.get_data(as_text=True)
+    assert len(dispatched) == 1
+    from agora import jobs
+
+    jobs.run_job(app, dispatched[0])  # what the worker does
+    page = admin.get(f"/budgets/{process_id}/results")
+    assert page.status_code == 200 and "Park" in page.get_data(as_text=True)
+    with app.test_request_context():
+        heading = db.session.get(BudgetHeading, city_id)
+        assert heading.result == services.count_heading(heading)  # the same as counting now
+        assert set(heading.result["selected"]) == {str(park), str(lights)}
+        assert db.session.scalar(select(Job.status).where(Job.id == dispatched[0])) == "done"
+        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == str(process_id))
+                                     .where(AuditEntry.action.like("budget.%"))).all()
+        assert "budget.close" in actions and "budget.tally" in actions

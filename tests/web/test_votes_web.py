@@ -106,3 +106,60 @@ def test_rules_locked_once_open(app, client):
         vote_id, _ids = _vote()
     _login(client, "admin@example.org")
     assert client.get(f"/votes/{vote_id}/edit").status_code == 409
+
+
+def test_a_large_vote_is_counted_by_a_background_job(app, client, monkeypatch):
+    """Above VOTES_BACKGROUND_TALLY_BALLOTS the results page starts a job and says so; the job stores
+    the same count the page then shows, and audits it once."""
+    from sqlalchemy import func, select
+
+    from agora.audit import AuditEntry
+    from agora.jobs import Job
+
+    monkeypatch.setitem(app.config, "VOTES_BACKGROUND_TALLY_BALLOTS", 1)
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")  # the job runs when the request commits
+    with app.app_context():
+        vote_id, (a, b, c) = _vote()
+        for name in ("rita", "jan"):
+            make_user(f"{name}@example.org", verified=True)
+    for name, first in (("rita", c), ("jan", c)):
+        _login(client, f"{name}@example.org")
+        post_form(client, f"/votes/{vote_id}/ballot", {f"rank-{first}": "1", f"rank-{a}": "2"})
+        post_form(client, "/account/logout")
+    _login(client, "admin@example.org")
+    assert post_form(client, f"/votes/{vote_id}/close").status_code == 302
+    counting = client.get(f"/votes/{vote_id}/results")
+    assert counting.status_code == 202 and "2 ballots are being counted" in counting.get_data(as_text=True)
+    assert 'http-equiv="refresh"' in counting.get_data(as_text=True)
+    page = client.get(f"/votes/{vote_id}/results")
+    assert page.status_code == 200 and "Ring" in page.get_data(as_text=True).split("winner-list")[1][:200]
+    assert client.get(f"/votes/{vote_id}/result.json").get_json()["result"]["winners"] == ["Ring"]
+    with app.app_context():
+        job = db.session.scalar(select(Job).where(Job.kind == "votes.tally"))
+        assert job.status == "done" and job.result == {"winners": ["Ring"], "ballots": 2}
+        tallies = select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "vote.tally")
+        assert db.session.scalar(tallies) == 1
+
+
+def test_result_json_of_a_vote_still_being_counted_says_so(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "VOTES_BACKGROUND_TALLY_BALLOTS", 0)
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "thread")
+    from agora import jobs
+
+    monkeypatch.setattr(jobs, "dispatch", lambda app, job_id: None)  # no worker picks it up here
+    with app.app_context():
+        vote_id, (a, _b, _c) = _vote()
+        make_user("rita@example.org", verified=True)
+    _login(client, "rita@example.org")
+    post_form(client, f"/votes/{vote_id}/ballot", {f"rank-{a}": "1"})
+    post_form(client, "/account/logout")
+    _login(client, "admin@example.org")
+    post_form(client, f"/votes/{vote_id}/close")
+    response = client.get(f"/votes/{vote_id}/result.json")
+    assert response.status_code == 202 and response.get_json()["status"] == "counting"
+    assert response.headers["Retry-After"] == "5"
+    client.get(f"/votes/{vote_id}/results")  # a second look does not queue a second count
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        assert db.session.scalar(select(func.count()).select_from(jobs.Job)) == 1
