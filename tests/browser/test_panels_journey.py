@@ -1,7 +1,9 @@
-"""A clerk draws a citizens' panel in a real browser: create the panel, upload a generated pool of 500,
-set quotas (live feasibility), publish the commitment, enter the seed, follow the background draw, open
-the public result (axe), download the pool, quotas and result and verify them with the command shown on
-the page, then record a drop-out and see the replacement."""
+"""A clerk draws a citizens' panel in a real browser, the whole journey of issue 7 on a pool of 500:
+create the panel for two districts, draw invitation letters from the census with a published seed,
+two invited residents sign up with the codes on their letters, the clerk uploads the other 498
+respondents as a CSV, sets quotas (live feasibility), publishes the commitment, enters the seed,
+follows the background draw, opens the public result (axe), downloads the pool, quotas and result
+and verifies them with the command shown on the page, then records a drop-out and sees the replacement."""
 
 from __future__ import annotations
 
@@ -45,12 +47,47 @@ def _login(page, base, email):
     page.wait_for_url(lambda url: "/account/login" not in url)
 
 
-def test_clerk_draws_a_panel_in_public_and_anyone_can_verify_it(live_server, page, tmp_path):
+DISTRICTS = {"Wijgmaal-Dorp": 36, "Wijgmaal-Brug": 24}
+
+
+def _register_csv() -> str:
+    """The census register of the two districts: names and addresses for the invitation letters."""
+    lines = ["document_number,date_of_birth,postal_code,district,full_name,address,language"]
+    n = 0
+    for district, population in DISTRICTS.items():
+        for i in range(population):
+            n += 1
+            lines.append(f"WJG{n:05d},1970-06-1{n % 9},3018,{district},Wijgmaal Resident {n},"
+                         f"{district}straat {i + 1},{'nl' if n % 3 else 'en'}")
+    return "\n".join(lines) + "\n"
+
+
+def _sign_up(browser, base, panel_id, code, name, answers):
+    """An invited resident, not logged in, signs up in a browser of their own with their letter's code."""
+    context = browser.new_context(locale="en-GB")
+    resident = context.new_page()
+    resident.goto(f"{base}/panels/{panel_id}/signup")
+    resident.get_by_label("Invitation code").fill(code)
+    for label, value in answers.items():
+        resident.get_by_label(label, exact=True).select_option(value)
+    resident.get_by_label("Full name").fill(name)
+    resident.get_by_label("E-mail address").fill(name.lower().replace(" ", ".") + "@example.org")
+    resident.get_by_label("I agree").check()
+    resident.get_by_role("button", name="Sign up").click()
+    resident.get_by_role("heading", name="You are signed up").wait_for()
+    context.close()
+
+
+def test_clerk_draws_a_panel_in_public_and_anyone_can_verify_it(live_server, page, browser, tmp_path):
     base, app = live_server
+    from agora.census.services import import_census
+    from agora.db import unit_of_work
     from agora.permissions import Role
 
     with app.app_context():
         make_user("panels-clerk@example.org", roles=[Role.CLERK])
+        with unit_of_work():
+            import_census("panels-journey", _register_csv(), filename="wijgmaal-register.csv")
     _login(page, base, "panels-clerk@example.org")
 
     # 1. The panel.
@@ -59,19 +96,51 @@ def test_clerk_draws_a_panel_in_public_and_anyone_can_verify_it(live_server, pag
     page.get_by_label("Description (Markdown)").fill("Twenty residents set **goals** for the district.")
     page.get_by_label("Panel size").fill("20")
     page.get_by_label("Feature questions").fill(FEATURES)
+    page.get_by_label("Districts").select_option(list(DISTRICTS))
     page.get_by_role("button", name="Save the panel").click()
     page.get_by_role("heading", name="Journey panel for Wijgmaal").wait_for()
     panel_id = int(page.url.rstrip("/").split("/")[-1])
     page.get_by_role("button", name="Publish the panel").click()
     page.get_by_text("The panel is published").wait_for()
 
-    # 2. The pool: a generated CSV of 500 people.
-    page.get_by_role("link", name="Respondents").first.click()
-    page.get_by_label("Respondents file (CSV)").set_input_files(str(_generated_pool(tmp_path / "respondents.csv")))
-    page.get_by_role("button", name="Upload").click()
-    page.get_by_text("respondents.csv: 500 respondents added").wait_for()
+    # 2. Invitations: letters drawn from the census with a published seed, in proportion to each district.
+    page.get_by_role("link", name="Invitations and sign-ups").click()
+    page.get_by_label("Number of invitations").fill("10")
+    page.get_by_label("Published seed").fill("2-7-1-8")
+    page.get_by_role("button", name="Draw the invitations").click()
+    page.get_by_text("10 invitations drawn").wait_for()
+    page.get_by_role("link", name="Print the letters").first.click()
+    letters = page.locator("article.letter")
+    letters.first.wait_for()
+    assert letters.count() == 10
+    codes = [letters.nth(i).locator(".code").inner_text() for i in range(2)]
 
-    # 3. Quotas: proposed, then edited with the live feasibility check (JavaScript), then saved.
+    # 3. Two invited residents sign up with the codes on their letters.
+    _sign_up(browser, base, panel_id, codes[0], "Lotte Wijgmaal",
+             {"Gender": "female", "Age group": "young", "Education": "higher"})
+    _sign_up(browser, base, panel_id, codes[1], "Bram Wijgmaal",
+             {"Gender": "male", "Age group": "older", "Education": "secondary"})
+    page.goto(f"{base}/panels/{panel_id}/invitations")
+    assert "lotte.wijgmaal@example.org" in page.content() and "bram.wijgmaal@example.org" in page.content()
+
+    # 4. The rest of the pool: the clerk uploads the other 498 respondents as a CSV.
+    page.goto(f"{base}/panels/{panel_id}")
+    page.get_by_role("link", name="Respondents").first.click()
+    page.get_by_label("Respondents file (CSV)").set_input_files(
+        str(_generated_pool(tmp_path / "respondents.csv", n=498)))
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_text("respondents.csv: 498 respondents added").wait_for()
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from agora.db import db
+        from agora.panels.models import Respondent
+
+        sources = dict(db.session.execute(select(Respondent.source, func.count()).where(
+            Respondent.panel_id == panel_id).group_by(Respondent.source)).all())
+        assert sources == {"invitation": 2, "upload": 498}
+
+    # 5. Quotas: proposed, then edited with the live feasibility check (JavaScript), then saved.
     page.get_by_role("link", name="Quotas").first.click()
     page.get_by_role("button", name="Propose quotas").click()
     page.get_by_text("Proposed quotas are filled in below").wait_for()
@@ -91,7 +160,7 @@ def test_clerk_draws_a_panel_in_public_and_anyone_can_verify_it(live_server, pag
     page.get_by_role("button", name="Save the quotas").click()
     page.get_by_text("The quotas are saved.").wait_for()
 
-    # 4. Commitment, then the seed; the draw runs in the background and the page follows it.
+    # 6. Commitment, then the seed; the draw runs in the background and the page follows it.
     page.get_by_role("link", name="Commitment and draw").first.click()
     page.get_by_label("Alternates").fill("10")
     page.get_by_role("button", name="Publish the commitment").click()
@@ -103,7 +172,7 @@ def test_clerk_draws_a_panel_in_public_and_anyone_can_verify_it(live_server, pag
     page.get_by_role("button", name="Enter the seed and draw").click()
     page.wait_for_url(f"**/panels/{panel_id}/result", timeout=120_000)
 
-    # 5. The public result, checked by axe-core, with the downloads and the verify command.
+    # 7. The public result, checked by axe-core, with the downloads and the verify command.
     page.get_by_role("heading", name="Result of the draw: Journey panel for Wijgmaal").wait_for()
     assert page.locator("#pool-sha256").inner_text() == pool_sha
     assert page.locator("#draw-seed").inner_text() == "5-3-6-1"
@@ -132,7 +201,7 @@ def test_clerk_draws_a_panel_in_public_and_anyone_can_verify_it(live_server, pag
     assert anonymous.goto(f"{base}/panels/{panel_id}/people").url.startswith(base + "/account/login")
     anonymous.context.close()
 
-    # 6. A drop-out, replaced from the alternates.
+    # 8. A drop-out, replaced from the alternates.
     page.get_by_role("link", name="Selected people").first.click()
     first_row = page.locator("table").first.locator("tbody tr").first
     leaving = first_row.locator("th").inner_text()
