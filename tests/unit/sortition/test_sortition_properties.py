@@ -160,3 +160,17 @@ def test_households_are_units_of_their_own(small):
     res = draw(pool, quotas, 4, seed="x", address_columns=("street",))
     streets = dict(zip(pool.ids, pool.addresses["street"], strict=True))
     assert len({streets[p] for p in res.panel}) == 4
+
+
+def test_warm_started_and_from_scratch_lps_agree(biased, monkeypatch):
+    """The kept-alive HiGHS master LP and scipy's public linprog give the same LEXIMIN."""
+    import sortition.solvers as solvers
+
+    pool, quotas = biased
+    inst = instance(pool, quotas, 12, ("address",))
+    warm = solvers.leximin(inst)
+    monkeypatch.setattr(solvers, "_WARM", False)
+    cold = solvers.leximin(inst)
+    p_warm = np.sort(warm.weights @ (warm.panels / inst.counts))
+    p_cold = np.sort(cold.weights @ (cold.panels / inst.counts))
+    np.testing.assert_allclose(p_warm, p_cold, atol=1e-6)
