@@ -177,12 +177,12 @@ class _MasterLP:
     def __init__(self, n_units: int) -> None:
         self.U = n_units
         self.n_panels = 0
+        self.failures = 0
         self.ok = _WARM
         if not self.ok:
             return
         h = _highs_core._Highs()
         h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", 60.0)
         h.setOptionValue("simplex_strategy", 4)  # primal: new columns keep the old basis feasible
         inf = _highs_core.kHighsInf
         empty_i, empty_v = np.array([], dtype=np.int32), np.array([], dtype=float)
@@ -216,12 +216,18 @@ class _MasterLP:
     def solve(self, M: np.ndarray, is_fixed: np.ndarray, f: np.ndarray) -> tuple[float, np.ndarray]:
         if self.ok:
             self.sync(M, is_fixed, f)
-            self.h.run()
-            if self.h.getModelStatus() == _highs_core.HighsModelStatus.kOptimal:
-                sol = self.h.getSolution()
-                y = np.maximum(-np.asarray(sol.row_dual[: self.U], dtype=float), 0.0)
-                return float(-self.h.getInfo().objective_function_value), y
-            self.ok = False  # numerical trouble: from scratch from now on
+            for attempt in range(2):
+                # HiGHS's time limit counts the object's whole life: allow 60 s more for this solve
+                self.h.setOptionValue("time_limit", float(self.h.getRunTime()) + 60.0)
+                self.h.run()
+                if self.h.getModelStatus() == _highs_core.HighsModelStatus.kOptimal:
+                    sol = self.h.getSolution()
+                    y = np.maximum(-np.asarray(sol.row_dual[: self.U], dtype=float), 0.0)
+                    return float(-self.h.getInfo().objective_function_value), y
+                if attempt == 0:
+                    self.h.clearSolver()  # numerical trouble: forget the basis and solve again
+            self.failures += 1
+            self.ok = self.failures < 3  # after repeated trouble: linprog from scratch from now on
         return _restricted_master(M, is_fixed, f)
 
 
