@@ -69,6 +69,29 @@ def _quantize(weights: np.ndarray) -> np.ndarray:
     return q
 
 
+def _phi(m: int) -> int:
+    result, p, rest = m, 2, m
+    while p * p <= rest:
+        if rest % p == 0:
+            while rest % p == 0:
+                rest //= p
+            result -= result // p
+        p += 1
+    if rest > 1:
+        result -= result // rest
+    return result
+
+
+def _segments(periods: set[int]) -> int:
+    """Number of distinct points j/R (0 <= j < R) over all R in ``periods``: Σ φ(d) over their divisors."""
+    divisors = {1}
+    for r in periods:
+        for d in range(1, math.isqrt(r) + 1):
+            if r % d == 0:
+                divisors.update((d, r // d))
+    return sum(_phi(d) for d in divisors)
+
+
 def _systematic(members: np.ndarray, x: int, a: int, denom: int) -> list[int]:
     """``x`` of the unit's members at start ``a/denom``: floor((s + a/denom)·c/x), s = 0..x-1."""
     c = len(members)
@@ -131,8 +154,14 @@ class Distribution:
         return sorted(points)
 
     def listed_size(self) -> int:
-        """How many person-level panels :meth:`panels` lists."""
-        return sum(len(self._breakpoints(x)) for x in self.unit_panels)
+        """How many person-level panels :meth:`panels` lists (counted without listing them)."""
+        counts = self.instance.counts
+        total = 0
+        for x in self.unit_panels:
+            partial = (x > 0) & (x < counts)
+            periods = {int(c) // math.gcd(int(c), int(k)) for c, k in zip(counts[partial], x[partial], strict=True)}
+            total += _segments(periods)
+        return total
 
     def panels(self, *, limit: int = MAX_LISTED_PANELS) -> tuple[tuple[tuple[str, ...], float], ...] | None:
         """Every person-level panel with its probability, or None when there are more than ``limit``."""
