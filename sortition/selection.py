@@ -239,6 +239,11 @@ class Distribution:
         return panels, moved
 
 
+def _listing_limit(k: int) -> int:
+    """At most :data:`MAX_LISTED_PANELS` panels and a million ids in a result's distribution."""
+    return max(1, min(MAX_LISTED_PANELS, 1_000_000 // k))
+
+
 def _fairness(p: np.ndarray) -> dict[str, float]:
     p = np.sort(np.asarray(p, dtype=float))
     n = len(p)
@@ -581,11 +586,11 @@ def draw(
         members = solvers.legacy_panel(inst, rng)
         index = -1
         probs = exact
-        listed = dist.panels()
+        listed = dist.panels(limit=_listing_limit(inst.k))
     else:
         index, members = dist.sample(rng)
         probs = exact
-        listed = dist.panels()
+        listed = dist.panels(limit=_listing_limit(inst.k))
     alt = _alternates(inst, members, probs, alternates, rng)
     return SelectionResult(
         panel=tuple(inst.ids[i] for i in sorted(members)),
