@@ -483,27 +483,47 @@ def _fulfilment(inst: Instance, members: Sequence[int]) -> tuple[tuple[str, str,
 def _alternates(
     inst: Instance, panel: Sequence[int], probs: np.ndarray, count: int, rng: np.random.Generator
 ) -> list[int]:
-    """Ordered reserve list: a random order weighted by selection probability (Efraimidis–Spirakis
-    keys u^(1/p)) over people not on the panel, with a chance above 0 and no household member on
-    the panel; at most one per household."""
+    """Ordered reserve list.
+
+    Eligible: people not on the panel, with a chance above 0 and no household member on the panel
+    (at most one per household in the list). They are put in a random order weighted by their
+    selection probability (Efraimidis–Spirakis keys u^(1/p)). The list then takes, first, for each
+    panellist in turn the earliest eligible person with exactly the same features (a like-for-like
+    substitute keeps every quota), and after that the others in that order.
+    """
     keys = rng.random(inst.n)
     if count <= 0:
         return []
     on_panel = np.zeros(inst.n, dtype=bool)
     on_panel[list(panel)] = True
     hh = np.array(inst.person_household)
-    blocked = set(hh[list(panel)].tolist()) - {-1}
     score = np.where(probs > 0, np.log(np.maximum(keys, 1e-300)) / np.maximum(probs, 1e-300), -np.inf)
-    order = sorted(range(inst.n), key=lambda i: (-score[i], i))
+    order = [i for i in sorted(range(inst.n), key=lambda i: (-score[i], i)) if score[i] > -np.inf and not on_panel[i]]
+    blocked = set(hh[list(panel)].tolist()) - {-1}
     out: list[int] = []
-    for i in order:
-        if len(out) >= count or score[i] == -np.inf:
-            break
-        if on_panel[i] or (hh[i] >= 0 and hh[i] in blocked):
-            continue
+    taken: set[int] = set()
+
+    def eligible(i: int) -> bool:
+        return i not in taken and not (hh[i] >= 0 and hh[i] in blocked)
+
+    def take(i: int) -> None:
         out.append(i)
+        taken.add(i)
         if hh[i] >= 0:
             blocked.add(int(hh[i]))
+
+    profile = [tuple(row) for row in inst.person_values.tolist()]
+    for member in sorted(panel, key=lambda i: (-score[i], i)):
+        if len(out) >= count:
+            break
+        twin = next((i for i in order if profile[i] == profile[member] and eligible(i)), None)
+        if twin is not None:
+            take(twin)
+    for i in order:
+        if len(out) >= count:
+            break
+        if eligible(i):
+            take(i)
     return out
 
 

@@ -53,4 +53,5 @@ def test_replacements_keep_the_real_quota_table(refdata):
     assert inst.person_panel_ok([index[p] for p in rep.panel])
     from_alternates = [p for p in rep.replacements if p in result.alternates]
     assert from_alternates == [p for p in result.alternates if p in rep.replacements]  # in list order
+    assert from_alternates  # like-for-like alternates come first in the list
     assert sum(result.probabilities.values()) == pytest.approx(k)
