@@ -85,57 +85,6 @@ def _solve_lp(c, A_ub, b_ub, A_eq, b_eq, bounds):  # noqa: ANN001, ANN202
     raise SortitionError(f"the linear program failed: {res.message}", code="solver_failed")
 
 
-class _SwapSearch:
-    """Local search for good panels without an integer program: move one seat from one group to
-    another while every quota and the household rule still hold, best move first."""
-
-    def __init__(self, inst: Instance) -> None:
-        self.A = inst.A
-        self.lo, self.hi = inst.lo, inst.hi
-        self.counts = inst.counts
-        self.hh = np.full(inst.n_units, -1, dtype=np.int64)
-        for h, units in enumerate(inst.households):
-            self.hh[units] = h
-        self.n_households = len(inst.households)
-        self.inst = inst
-
-    def improve(self, x: np.ndarray, w: np.ndarray, max_moves: int) -> np.ndarray:
-        A = self.A
-        x = x.copy()
-        s = A @ x
-        for _ in range(max_moves):
-            sel = np.flatnonzero(x > 0)
-            cand = np.flatnonzero((x < self.counts) & (w > w[sel].min() + 1e-15))
-            if len(cand) == 0:
-                break
-            gain = w[cand][None, :] - w[sel][:, None]
-            tight_lo = s <= self.lo + 0.5
-            tight_hi = s >= self.hi - 0.5
-            bad = np.zeros(gain.shape, dtype=bool)
-            if tight_lo.any():  # removing a's value needs b to bring the same value
-                At = A[tight_lo]
-                bad |= (At[:, sel].T @ (1.0 - At[:, cand])) > 0.5
-            if tight_hi.any():  # b must not bring a value already at its maximum, unless a had it
-                At = A[tight_hi]
-                bad |= ((1.0 - At[:, sel]).T @ At[:, cand]) > 0.5
-            if self.n_households:
-                occupied = np.zeros(self.n_households + 1, dtype=bool)
-                occupied[self.hh[sel]] = True
-                occupied[-1] = False
-                hb = self.hh[cand]
-                blocked = occupied[hb][None, :] & (hb[None, :] != self.hh[sel][:, None]) & (hb[None, :] >= 0)
-                bad |= blocked
-            gain[bad] = -np.inf
-            i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
-            if not gain[i, j] > 1e-12:
-                break
-            a, b = sel[i], cand[j]
-            x[a] -= 1
-            x[b] += 1
-            s += A[:, b] - A[:, a]
-        return x
-
-
 def _restricted_master(M: np.ndarray, is_fixed: np.ndarray, f: np.ndarray) -> tuple[float, np.ndarray]:
     """Maximise z over the known panels: π_u ≥ z for unfixed units, π_u ≥ f_u for fixed ones.
 
@@ -240,20 +189,19 @@ def _maximin_stage(
     phase: str,
     counter: list[int],
     batch: int = 8,
-    swaps: _SwapSearch | None = None,
     master: _MasterLP | None = None,
 ) -> tuple[float, np.ndarray]:
     """Maximise the smallest probability among unfixed units, the fixed ones kept at their value.
 
-    New panels come first from a cheap local search started at the best known panels; the
-    integer program is solved only when that finds nothing, and only its answer can end the stage.
+    Each round solves the restricted master LP (warm-started), then prices a new panel with the
+    integer program (a quick solve within 0.1 %, the exact one only to prove that nothing improves)
+    and adds up to ``batch`` more panels found with damped weights.
     Returns the optimal value and the dual weights ``y`` (one per unit).
     """
     U = inst.n_units
     c = inst.counts.astype(float)
     is_fixed = ~np.isnan(fixed)
     f = np.where(is_fixed, fixed, 0.0)
-    swaps = swaps or _SwapSearch(inst)
     master = master or _MasterLP(U)
     while True:
         P = cols.matrix()
@@ -268,14 +216,6 @@ def _maximin_stage(
             value,
             f"{int(is_fixed.sum())} of {U} groups settled, {len(cols.rows)} panels, smallest chance {value:.5f}",
         )
-        added = 0
-        values = P @ w
-        for start in np.argsort(-values, kind="stable")[:batch]:
-            x = swaps.improve(P[start].astype(np.int64), w, max_moves=inst.k)
-            if float(w @ x) > yhat + _EPS_PRICE and inst.panel_ok(x) and cols.add(x):
-                added += 1
-        if added:
-            continue
         # A quick, slightly suboptimal panel is enough to improve; only proving that nothing
         # improves needs the exact optimum (or a dual bound below the threshold).
         x, best, upper = pricer.solve(w, gap=_QUICK_GAP)
@@ -328,10 +268,10 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
     _initial_panels(inst, pricer, cols, rounds=min(max(10, inst.n_units // 4), 60))
     fixed = np.full(inst.n_units, np.nan)
     counter = [0]
-    swaps, master = _SwapSearch(inst), _MasterLP(inst.n_units)
+    master = _MasterLP(inst.n_units)
     stages = 0
     while np.isnan(fixed).any():
-        value, y = _maximin_stage(inst, pricer, cols, fixed, progress, phase, counter, swaps=swaps, master=master)
+        value, y = _maximin_stage(inst, pricer, cols, fixed, progress, phase, counter, master=master)
         stages += 1
         unfixed = np.isnan(fixed)
         newly = unfixed & (y > _EPS_FIX)
