@@ -27,6 +27,7 @@ _EPS_PRICE = 1e-7  # a panel improves the dual when its value exceeds ŷ by this
 _EPS_FIX = 1e-7  # dual weights above this fix a unit's probability
 _FIX_SLACK = 1e-9  # fixed probabilities are kept this far below the stage optimum
 _QUICK_GAP = 1e-3  # relative optimality gap for pricing that only needs a good panel
+_EXTRA = "swaps"  # extra panels per LP round: "swaps" (local search) or "damped" (more integer programs)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,57 @@ def _solve_lp(c, A_ub, b_ub, A_eq, b_eq, bounds):  # noqa: ANN001, ANN202
         if res.status == 0:
             return res
     raise SortitionError(f"the linear program failed: {res.message}", code="solver_failed")
+
+
+class _SwapSearch:
+    """Local search for good panels without an integer program: move one seat from one group to
+    another while every quota and the household rule still hold, best move first."""
+
+    def __init__(self, inst: Instance) -> None:
+        self.A = inst.A
+        self.lo, self.hi = inst.lo, inst.hi
+        self.counts = inst.counts
+        self.hh = np.full(inst.n_units, -1, dtype=np.int64)
+        for h, units in enumerate(inst.households):
+            self.hh[units] = h
+        self.n_households = len(inst.households)
+        self.inst = inst
+
+    def improve(self, x: np.ndarray, w: np.ndarray, max_moves: int) -> np.ndarray:
+        A = self.A
+        x = x.copy()
+        s = A @ x
+        for _ in range(max_moves):
+            sel = np.flatnonzero(x > 0)
+            cand = np.flatnonzero((x < self.counts) & (w > w[sel].min() + 1e-15))
+            if len(cand) == 0:
+                break
+            gain = w[cand][None, :] - w[sel][:, None]
+            tight_lo = s <= self.lo + 0.5
+            tight_hi = s >= self.hi - 0.5
+            bad = np.zeros(gain.shape, dtype=bool)
+            if tight_lo.any():  # removing a's value needs b to bring the same value
+                At = A[tight_lo]
+                bad |= (At[:, sel].T @ (1.0 - At[:, cand])) > 0.5
+            if tight_hi.any():  # b must not bring a value already at its maximum, unless a had it
+                At = A[tight_hi]
+                bad |= ((1.0 - At[:, sel]).T @ At[:, cand]) > 0.5
+            if self.n_households:
+                occupied = np.zeros(self.n_households + 1, dtype=bool)
+                occupied[self.hh[sel]] = True
+                occupied[-1] = False
+                hb = self.hh[cand]
+                blocked = occupied[hb][None, :] & (hb[None, :] != self.hh[sel][:, None]) & (hb[None, :] >= 0)
+                bad |= blocked
+            gain[bad] = -np.inf
+            i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
+            if not gain[i, j] > 1e-12:
+                break
+            a, b = sel[i], cand[j]
+            x[a] -= 1
+            x[b] += 1
+            s += A[:, b] - A[:, a]
+        return x
 
 
 def _restricted_master(M: np.ndarray, is_fixed: np.ndarray, f: np.ndarray) -> tuple[float, np.ndarray]:
@@ -195,7 +247,8 @@ def _maximin_stage(
 
     Each round solves the restricted master LP (warm-started), then prices a new panel with the
     integer program (a quick solve within 0.1 %, the exact one only to prove that nothing improves)
-    and adds up to ``batch`` more panels found with damped weights.
+    and adds up to ``batch`` more improving panels found by a cheap local search (seat swaps)
+    from the new panel and the best known ones.
     Returns the optimal value and the dual weights ``y`` (one per unit).
     """
     U = inst.n_units
@@ -203,6 +256,7 @@ def _maximin_stage(
     is_fixed = ~np.isnan(fixed)
     f = np.where(is_fixed, fixed, 0.0)
     master = master or _MasterLP(U)
+    swaps = _SwapSearch(inst)
     while True:
         P = cols.matrix()
         value, y = master.solve(P / c, is_fixed, f)
@@ -224,6 +278,14 @@ def _maximin_stage(
         if x is None or best <= yhat + _EPS_PRICE:
             return value, y
         cols.add(x)
+        if _EXTRA == "swaps":
+            # More columns per LP, cheaply: local search from the new panel and the best known ones.
+            starts = [x] + [P[i].astype(np.int64) for i in np.argsort(-(P @ w), kind="stable")[: batch - 1]]
+            for start in starts:
+                z = swaps.improve(start, w, max_moves=inst.k)
+                if float(w @ z) > yhat + _EPS_PRICE and inst.panel_ok(z):
+                    cols.add(z)
+            continue
         # More columns per LP: damp the weights of the people just covered and price again.
         damped = w.copy()
         for _ in range(batch):
