@@ -173,6 +173,8 @@ def test_warm_started_and_from_scratch_lps_agree(biased, monkeypatch):
     cold = solvers.leximin(inst)
     monkeypatch.setattr(solvers, "_EXTRA", "damped")  # extra panels from integer programs instead of swaps
     damped = solvers.leximin(inst)
+    monkeypatch.setattr(solvers, "_EXTRA", "swaps")
+    swaps = solvers.leximin(inst)
     p_warm = np.sort(warm.weights @ (warm.panels / inst.counts))
-    for other in (cold, damped):
+    for other in (cold, damped, swaps):
         np.testing.assert_allclose(np.sort(other.weights @ (other.panels / inst.counts)), p_warm, atol=1e-6)
