@@ -8,7 +8,7 @@ Run by hand from the repository root (``sortition-algorithms`` must be installed
 Instances: the Sortition Foundation fixture (n=150, k=22), OpenDLP's monitoring fixture (n=100, k=30),
 the Nature 2021 replication examples example_small_20 (n=200, k=20) and example_large_200
 (n=2000, k=200), and generated pools with self-selection bias: n=2,000 with 6 categories and
-n=10,000 with 8 categories (20 feature values each).
+n=10,000 with 8 categories (15 to 20 feature values).
 
 Each run happens in its own process (so a run over ``--timeout`` seconds can be killed); the time
 covers the distribution only (reading the files excluded). ``sortition-algorithms`` computes LEXIMIN
@@ -61,8 +61,9 @@ FIXTURES = {
 }
 # name -> (n, k, values per category, seed)
 GENERATED = {
-    "gen_2000_6cat": (2000, 100, [2, 3, 4, 3, 3, 5], 1),
-    "gen_10000_8cat": (10000, 200, [2, 2, 3, 3, 2, 3, 2, 3], 2),
+    "gen_2000_6cat": (2000, 100, [2, 3, 3, 2, 3, 2], 1),  # 15 values, 216 possible profiles
+    "gen_2000_6cat_20v": (2000, 100, [2, 3, 4, 3, 3, 5], 1),  # 20 values: ~800 distinct profiles occur
+    "gen_10000_8cat": (10000, 200, [2, 2, 3, 2, 3, 2, 2, 2], 2),  # 18 values, 576 possible profiles
 }
 
 

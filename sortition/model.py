@@ -278,10 +278,9 @@ class Pricer:
         if not self.inst.panel_ok(x):  # numerical trouble: should not happen
             return None, -np.inf, -np.inf
         value = float(w @ x)
+        # HiGHS's dual bound of the minimisation, turned into an upper bound of the maximum
         bound = getattr(res, "mip_dual_bound", None)
-        upper = value if res.status == 0 and (gap is None or gap <= 1e-9) else value
-        if bound is not None and np.isfinite(bound):
-            upper = max(value, -float(bound))
+        upper = max(value, -float(bound)) if bound is not None and np.isfinite(bound) else np.inf
         return x, value, upper
 
     def best(self, weights: np.ndarray, *, gap: float | None = None) -> np.ndarray | None:

@@ -69,6 +69,29 @@ def _quantize(weights: np.ndarray) -> np.ndarray:
     return q
 
 
+def _phi(m: int) -> int:
+    result, p, rest = m, 2, m
+    while p * p <= rest:
+        if rest % p == 0:
+            while rest % p == 0:
+                rest //= p
+            result -= result // p
+        p += 1
+    if rest > 1:
+        result -= result // rest
+    return result
+
+
+def _segments(periods: set[int]) -> int:
+    """Number of distinct points j/R (0 <= j < R) over all R in ``periods``: Σ φ(d) over their divisors."""
+    divisors = {1}
+    for r in periods:
+        for d in range(1, math.isqrt(r) + 1):
+            if r % d == 0:
+                divisors.update((d, r // d))
+    return sum(_phi(d) for d in divisors)
+
+
 def _systematic(members: np.ndarray, x: int, a: int, denom: int) -> list[int]:
     """``x`` of the unit's members at start ``a/denom``: floor((s + a/denom)·c/x), s = 0..x-1."""
     c = len(members)
@@ -131,8 +154,14 @@ class Distribution:
         return sorted(points)
 
     def listed_size(self) -> int:
-        """How many person-level panels :meth:`panels` lists."""
-        return sum(len(self._breakpoints(x)) for x in self.unit_panels)
+        """How many person-level panels :meth:`panels` lists (counted without listing them)."""
+        counts = self.instance.counts
+        total = 0
+        for x in self.unit_panels:
+            partial = (x > 0) & (x < counts)
+            periods = {int(c) // math.gcd(int(c), int(k)) for c, k in zip(counts[partial], x[partial], strict=True)}
+            total += _segments(periods)
+        return total
 
     def panels(self, *, limit: int = MAX_LISTED_PANELS) -> tuple[tuple[tuple[str, ...], float], ...] | None:
         """Every person-level panel with its probability, or None when there are more than ``limit``."""
@@ -208,6 +237,11 @@ class Distribution:
         appear = np.bincount(np.concatenate([np.array(p, dtype=np.int64) for p in panels]), minlength=inst.n)
         moved = float(np.abs(appear / m - self.person_probabilities).max())
         return panels, moved
+
+
+def _listing_limit(k: int) -> int:
+    """At most :data:`MAX_LISTED_PANELS` panels and a million ids in a result's distribution."""
+    return max(1, min(MAX_LISTED_PANELS, 1_000_000 // k))
 
 
 def _fairness(p: np.ndarray) -> dict[str, float]:
@@ -449,27 +483,47 @@ def _fulfilment(inst: Instance, members: Sequence[int]) -> tuple[tuple[str, str,
 def _alternates(
     inst: Instance, panel: Sequence[int], probs: np.ndarray, count: int, rng: np.random.Generator
 ) -> list[int]:
-    """Ordered reserve list: a random order weighted by selection probability (Efraimidis–Spirakis
-    keys u^(1/p)) over people not on the panel, with a chance above 0 and no household member on
-    the panel; at most one per household."""
+    """Ordered reserve list.
+
+    Eligible: people not on the panel, with a chance above 0 and no household member on the panel
+    (at most one per household in the list). They are put in a random order weighted by their
+    selection probability (Efraimidis–Spirakis keys u^(1/p)). The list then takes, first, for each
+    panellist in turn the earliest eligible person with exactly the same features (a like-for-like
+    substitute keeps every quota), and after that the others in that order.
+    """
     keys = rng.random(inst.n)
     if count <= 0:
         return []
     on_panel = np.zeros(inst.n, dtype=bool)
     on_panel[list(panel)] = True
     hh = np.array(inst.person_household)
-    blocked = set(hh[list(panel)].tolist()) - {-1}
     score = np.where(probs > 0, np.log(np.maximum(keys, 1e-300)) / np.maximum(probs, 1e-300), -np.inf)
-    order = sorted(range(inst.n), key=lambda i: (-score[i], i))
+    order = [i for i in sorted(range(inst.n), key=lambda i: (-score[i], i)) if score[i] > -np.inf and not on_panel[i]]
+    blocked = set(hh[list(panel)].tolist()) - {-1}
     out: list[int] = []
-    for i in order:
-        if len(out) >= count or score[i] == -np.inf:
-            break
-        if on_panel[i] or (hh[i] >= 0 and hh[i] in blocked):
-            continue
+    taken: set[int] = set()
+
+    def eligible(i: int) -> bool:
+        return i not in taken and not (hh[i] >= 0 and hh[i] in blocked)
+
+    def take(i: int) -> None:
         out.append(i)
+        taken.add(i)
         if hh[i] >= 0:
             blocked.add(int(hh[i]))
+
+    profile = [tuple(row) for row in inst.person_values.tolist()]
+    for member in sorted(panel, key=lambda i: (-score[i], i)):
+        if len(out) >= count:
+            break
+        twin = next((i for i in order if profile[i] == profile[member] and eligible(i)), None)
+        if twin is not None:
+            take(twin)
+    for i in order:
+        if len(out) >= count:
+            break
+        if eligible(i):
+            take(i)
     return out
 
 
@@ -552,11 +606,11 @@ def draw(
         members = solvers.legacy_panel(inst, rng)
         index = -1
         probs = exact
-        listed = dist.panels()
+        listed = dist.panels(limit=_listing_limit(inst.k))
     else:
         index, members = dist.sample(rng)
         probs = exact
-        listed = dist.panels()
+        listed = dist.panels(limit=_listing_limit(inst.k))
     alt = _alternates(inst, members, probs, alternates, rng)
     return SelectionResult(
         panel=tuple(inst.ids[i] for i in sorted(members)),

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sortition.cli import main
+from sortition.selection import clear_cache
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -61,6 +62,7 @@ def test_draw_then_verify(files):
         assert pid in out
     assert "gender = f" in out and "Gini" in out and "minimum" in out
     assert "leximin" in err  # progress bar on stderr
+    clear_cache()  # verify recomputes the distribution, as a separate run would
     code, out, _ = run(
         ["verify", str(files / "result.json"), "--pool", str(files / "pool.csv"), "--quotas", str(files / "quotas.csv")]
     )

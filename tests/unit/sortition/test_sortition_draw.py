@@ -190,3 +190,16 @@ def test_systematic_sampling_gives_exact_within_group_chances():
         for p in panel:
             listed[p] += w
     np.testing.assert_allclose([listed[p] for p in pool.ids], probs, atol=1e-9)
+
+
+def test_listed_size_counts_the_panels_exactly(case):
+    from sortition import find_distribution
+
+    _, pool, quotas = case
+    dist = find_distribution(pool, quotas, 10, address_columns=("address",))
+    assert dist.listed_size() == len(dist.panels())
+    rows = [{"id": f"p{i:02d}", "g": "abc"[min(i // 6, 2)]} for i in range(20)]  # groups of 6, 6 and 8
+    pool2 = Pool.from_rows(rows)
+    d2 = find_distribution(pool2, Quotas.from_items([("g", "a", 2, 2), ("g", "b", 3, 3), ("g", "c", 2, 2)]), 7)
+    # periods 3 (2 of 6), 2 (3 of 6), 4 (2 of 8): points {0, 1/4, 1/3, 1/2, 2/3, 3/4} -> 6 panels
+    assert d2.listed_size() == len(d2.panels()) == 6

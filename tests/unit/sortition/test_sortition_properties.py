@@ -160,3 +160,21 @@ def test_households_are_units_of_their_own(small):
     res = draw(pool, quotas, 4, seed="x", address_columns=("street",))
     streets = dict(zip(pool.ids, pool.addresses["street"], strict=True))
     assert len({streets[p] for p in res.panel}) == 4
+
+
+def test_warm_started_and_from_scratch_lps_agree(biased, monkeypatch):
+    """The kept-alive HiGHS master LP and scipy's public linprog give the same LEXIMIN."""
+    import sortition.solvers as solvers
+
+    pool, quotas = biased
+    inst = instance(pool, quotas, 12, ("address",))
+    warm = solvers.leximin(inst)
+    monkeypatch.setattr(solvers, "_WARM", False)
+    cold = solvers.leximin(inst)
+    monkeypatch.setattr(solvers, "_EXTRA", "damped")  # extra panels from integer programs instead of swaps
+    damped = solvers.leximin(inst)
+    monkeypatch.setattr(solvers, "_EXTRA", "swaps")
+    swaps = solvers.leximin(inst)
+    p_warm = np.sort(warm.weights @ (warm.panels / inst.counts))
+    for other in (cold, damped, swaps):
+        np.testing.assert_allclose(np.sort(other.weights @ (other.panels / inst.counts)), p_warm, atol=1e-6)
