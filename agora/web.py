@@ -46,6 +46,15 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def form_error(form, error: AgoraError) -> None:
+    """Show a service error next to its field, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
 def safe_next_url(target: str | None) -> str | None:
     """Accept a ``next`` URL only if it stays on this site (no scheme, no host)."""
     if not target:

@@ -21,7 +21,7 @@ from agora.accounts.forms import (
 from agora.db import unit_of_work
 from agora.errors import InvalidInput
 from agora.extensions import limiter
-from agora.web import safe_next_url
+from agora.web import form_error, safe_next_url
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -30,13 +30,6 @@ def _limit(name: str):
     return limiter.limit(lambda: current_app.config[name], methods=["POST"])
 
 
-def form_error(form, error: InvalidInput) -> None:
-    """Show a service error next to its field, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/register", methods=["GET", "POST"])

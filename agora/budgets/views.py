@@ -21,10 +21,11 @@ from agora.budgets.forms import (
 from agora.budgets.models import PHASES
 from agora.census.services import list_districts
 from agora.db import unit_of_work
-from agora.errors import AgoraError, Conflict, InvalidInput, PhaseClosed
+from agora.errors import Conflict, InvalidInput, PhaseClosed
 from agora.extensions import limiter
 from agora.permissions import Permission, can, require
 from agora.text import render_markdown
+from agora.web import form_error as _field_error
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
 
@@ -40,12 +41,6 @@ def _budget_labels():
             "milestone_labels": services.MILESTONE_STATUSES, "execution_labels": services.EXECUTION_STATUSES}
 
 
-def _field_error(form, error: AgoraError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.get("/")

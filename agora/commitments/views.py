@@ -26,12 +26,13 @@ from agora.commitments.forms import (
 from agora.commitments.models import COMMITMENT_KINDS, ORGANISATION_KINDS, STATUSES, Commitment, Goal
 from agora.commitments.progress import progress_series
 from agora.db import unit_of_work
-from agora.errors import AgoraError, Conflict, InvalidInput
+from agora.errors import Conflict, InvalidInput
 from agora.extensions import limiter
 from agora.notifications import services as notifications
 from agora.panelwork.services import goal_choices as panel_goal_choices
 from agora.permissions import Permission, can, require
 from agora.text import render_markdown
+from agora.web import form_error as _form_error
 
 bp = Blueprint("commitments", __name__, url_prefix="/commitments")
 
@@ -57,12 +58,6 @@ def _format_value(value: float | None) -> str:
     return "" if value is None else format_decimal(value, format="#,##0.##")
 
 
-def _form_error(form, error: AgoraError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # --- dashboard and goals -------------------------------------------------------------------------

@@ -15,9 +15,10 @@ from agora.debates.forms import DebateForm
 from agora.errors import AgoraError, InvalidInput
 from agora.moderation.forms import FlagForm
 from agora.moderation.services import get_block
-from agora.moderation.web import form_error, posting_limits
+from agora.moderation.web import posting_limits
 from agora.notifications import services as notifications
 from agora.permissions import Permission, require
+from agora.web import form_error
 
 bp = Blueprint("debates", __name__, url_prefix="/debates")
 

@@ -12,8 +12,9 @@ from agora.errors import AgoraError, Conflict, InvalidInput, PermissionDenied
 from agora.moderation import services
 from agora.moderation.forms import ACTION_LABELS, FLAG_LABELS, BulkForm, FlagForm, ReasonForm
 from agora.moderation.models import CONTENT_TYPES
-from agora.moderation.web import form_error, posting_limits
+from agora.moderation.web import posting_limits
 from agora.permissions import Permission, require
+from agora.web import form_error
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app
 from flask_login import current_user
 
-from agora.errors import AgoraError
 from agora.extensions import limiter
 
 
@@ -21,10 +20,3 @@ def posting_limits(view):
     return per_ip(per_user(view))
 
 
-def form_error(form, error: AgoraError) -> None:
-    """Show a service error next to its field, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)

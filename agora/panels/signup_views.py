@@ -15,6 +15,7 @@ from agora.panels import invitation_services as services
 from agora.panels.signup_forms import ActionForm, DeclineForm, InvitationDrawForm, feature_fields, signup_form
 from agora.permissions import Permission, can, require
 from agora.text import render_markdown
+from agora.web import form_error as _field_error
 
 bp = Blueprint("panel_signup", __name__, url_prefix="/panels")
 
@@ -35,12 +36,6 @@ def _download(body: str, filename: str) -> Response:
     return _no_store(response)
 
 
-def _field_error(form, error) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # --- clerks: the invitation lottery ----------------------------------------------------------------

@@ -27,6 +27,7 @@ from agora.panels.forms import (
 )
 from agora.permissions import Permission, can, require
 from agora.text import render_markdown
+from agora.web import form_error
 
 bp = Blueprint("panels", __name__, url_prefix="/panels")
 
@@ -81,11 +82,7 @@ def _save_panel(form: PanelForm, panel=None):
                 else services.update_panel(current_user, panel, data)
             saved_id = saved.id
     except InvalidInput as error:
-        target = getattr(form, error.field, None) if error.field else None
-        if target is not None:
-            target.errors = [*target.errors, error.message]
-        else:
-            form.form_errors.append(error.message)
+        form_error(form, error)
         return None
     return saved_id
 

@@ -28,6 +28,7 @@ from agora.panelwork.forms import (
 )
 from agora.panelwork.models import AMENDMENT_STATUSES, CHOICES, GOAL_STATUSES, MAJORITY_RULES
 from agora.permissions import Permission, can, require
+from agora.web import form_error as _form_error
 
 bp = Blueprint("panelwork", __name__, url_prefix="/panels")
 
@@ -50,12 +51,6 @@ def _panel_goal_link(goal_id):
     return services.get_linked_goal(goal_id)
 
 
-def _form_error(form, error: InvalidInput) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _utc(moment):

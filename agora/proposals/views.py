@@ -17,7 +17,7 @@ from agora.db import db, unit_of_work
 from agora.errors import AgoraError, Conflict, InvalidInput, PhaseClosed
 from agora.moderation.forms import FlagForm
 from agora.moderation.services import get_block
-from agora.moderation.web import form_error, posting_limits
+from agora.moderation.web import posting_limits
 from agora.notifications import services as notifications
 from agora.panelwork.services import goal_choices as panel_goal_choices
 from agora.permissions import Permission, can, require
@@ -25,6 +25,7 @@ from agora.proposals import listing_cache, services
 from agora.proposals.forms import RETIRE_LABELS, ProposalForm, RetireForm, SendToBudgetForm, SendToVoteForm
 from agora.proposals.models import ProposalStatus
 from agora.text import render_markdown
+from agora.web import form_error
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 

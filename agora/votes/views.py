@@ -20,6 +20,7 @@ from agora.text import render_markdown
 from agora.votes import services
 from agora.votes.charts import round_charts, show_number
 from agora.votes.forms import ActionForm, ReceiptForm, VoteForm
+from agora.web import form_error
 
 bp = Blueprint("votes", __name__, url_prefix="/votes")
 
@@ -90,11 +91,7 @@ def _save(form: VoteForm, vote=None, proposal=None):
                 saved = services.update_vote(current_user, vote, rules)
             saved_id = saved.id
     except InvalidInput as error:
-        target = getattr(form, error.field, None) if error.field else None
-        if target is not None:
-            target.errors = [*target.errors, error.message]
-        else:
-            form.form_errors.append(error.message)
+        form_error(form, error)
         return None
     return saved_id
 

@@ -80,3 +80,14 @@ def assert_accessible(page, where: str = "") -> None:
     report = "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in serious)
     assert not serious, f"accessibility violations on {where or page.url}:\n{report}"
+
+
+def log_in(page, base: str, email: str, password: str | None = None) -> None:
+    """Log in through the form as a person would, and wait until the login page is left."""
+    from helpers import PASSWORD
+
+    page.goto(base + "/account/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password or PASSWORD)
+    page.get_by_label("Password", exact=True).press("Enter")
+    page.wait_for_url(lambda url: "/account/login" not in url)

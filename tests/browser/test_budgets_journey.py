@@ -7,17 +7,11 @@ from __future__ import annotations
 
 import pytest
 from conftest import assert_accessible
-from helpers import PASSWORD, make_user
+from conftest import log_in as _login
+from helpers import make_user
 
 pytestmark = pytest.mark.browser
 
-
-def _login(page, base, email):
-    page.goto(base + "/account/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password", exact=True).press("Enter")
-    page.wait_for_url(lambda url: "/account/login" not in url)
 
 
 def _as(browser, base, email):

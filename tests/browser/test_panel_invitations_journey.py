@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import pytest
 from conftest import assert_accessible
-from helpers import PASSWORD, make_user
+from conftest import log_in as _login
+from helpers import make_user
 
 pytestmark = pytest.mark.browser
 
 DISTRICTS = {"Invitatie-Noord": 30, "Invitatie-Zuid": 20}
 
-
-def _login(page, base, email):
-    page.goto(base + "/account/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password", exact=True).press("Enter")
-    page.wait_for_url(lambda url: "/account/login" not in url)
 
 
 def _register_csv() -> str:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_accessible
-from helpers import PASSWORD, make_user
+from conftest import log_in as _login
+from helpers import make_user
 from panels_helpers import pool_csv
 
 pytestmark = pytest.mark.browser
@@ -38,13 +39,6 @@ def _generated_pool(path: Path, n: int = 500) -> Path:
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path
 
-
-def _login(page, base, email):
-    page.goto(base + "/account/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password", exact=True).press("Enter")
-    page.wait_for_url(lambda url: "/account/login" not in url)
 
 
 DISTRICTS = {"Wijgmaal-Dorp": 36, "Wijgmaal-Brug": 24}

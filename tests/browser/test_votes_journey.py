@@ -10,17 +10,11 @@ from datetime import timedelta
 
 import pytest
 from conftest import assert_accessible
-from helpers import PASSWORD, make_user
+from conftest import log_in as _login
+from helpers import make_user
 
 pytestmark = pytest.mark.browser
 
-
-def _login(page, base, email):
-    page.goto(base + "/account/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password", exact=True).press("Enter")
-    page.wait_for_url(lambda url: "/account/login" not in url)
 
 
 def test_rank_with_keyboard_and_without_javascript_then_results(live_server, page, browser, tmp_path):
