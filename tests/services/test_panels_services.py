@@ -347,8 +347,12 @@ def test_commitment_draw_verify_and_dropout(app, ctx, monkeypatch):
     with pytest.raises(Conflict):
         services.enter_seed(clerk, panel, "again")
 
-    # A drop-out: replaced from the alternates, every quota still met, logged.
-    leaving = next(r for r in panel.respondents if r.status == "selected")
+    # A drop-out: replaced from the alternates, every quota still met, logged. The one leaving has an
+    # alternate with the same answers, so an alternate can always take the seat (numbers are random,
+    # so the person is chosen by profile, not by position).
+    alternate_profiles = [sorted(r.features.items()) for r in panel.respondents if r.status == "alternate"]
+    leaving = next(r for r in panel.respondents
+                   if r.status == "selected" and sorted(r.features.items()) in alternate_profiles)
     outcome = services.record_dropout(panel, leaving, clerk, "moved away")
     db.session.commit()
     assert not outcome.problem and len(outcome.replacements) == 1
