@@ -142,7 +142,8 @@ def test_progress_fulfils_a_result_commitment_and_notifies_followers(ctx):
     with unit_of_work():
         services.post_update(teacher, commitment, happened_on=TODAY, value=72)
     assert commitment.status == "fulfilled" and services.current_status(commitment) == "fulfilled"
-    messages = list(db.session.scalars(select(Notification.message).where(Notification.user_id == parent.id)))
+    messages = list(db.session.scalars(select(Notification.message).where(Notification.user_id == parent.id)
+                                       .order_by(Notification.id)))
     assert len(messages) == 3 and messages[-1] == "“70 % of our pupils by bike” heeft het doel bereikt."  # in Dutch
     assert not db.session.scalars(select(Notification).where(Notification.user_id == teacher.id)).all()
     # Later than today, or a withdrawn commitment: refused.
