@@ -1,6 +1,6 @@
 """Workspace pages of a panel (members, facilitators, clerks) and its public adopted goals.
 
-Workspace URLs live under ``/panels/<id>/work``; the public goals under ``/panels/<id>/goals``.
+Workspace URLs live under ``/panels/<id>/workspace``; the public goals under ``/panels/<id>/goals``.
 Views are thin: parse the form, call the service in one unit of work, flash, redirect.
 """
 
@@ -71,7 +71,7 @@ def mine():
     return render_template("panelwork/mine.html", seats=services.my_panels(current_user))
 
 
-@bp.get("/<int:panel_id>/work")
+@bp.get("/<int:panel_id>/workspace")
 @login_required
 def workspace(panel_id: int):
     """The panel's workspace: coming sessions, goals under vote, drafts, adopted goals."""
@@ -94,7 +94,7 @@ def workspace(panel_id: int):
 
 # --- members and the adoption rule (clerks) ----------------------------------------------------
 
-@bp.route("/<int:panel_id>/work/members", methods=["GET", "POST"])
+@bp.route("/<int:panel_id>/workspace/members", methods=["GET", "POST"])
 @login_required
 def members(panel_id: int):
     """Everyone on the panel; clerks add members and facilitators and set the adoption rule."""
@@ -132,7 +132,7 @@ def members(panel_id: int):
                            action_form=ActionForm()), status
 
 
-@bp.post("/<int:panel_id>/work/members/<int:member_id>/remove")
+@bp.post("/<int:panel_id>/workspace/members/<int:member_id>/remove")
 @login_required
 def remove_member(panel_id: int, member_id: int):
     panel = services.get_workspace(current_user, panel_id)
@@ -151,7 +151,7 @@ def remove_member(panel_id: int, member_id: int):
 
 # --- sessions -----------------------------------------------------------------------------------
 
-@bp.get("/<int:panel_id>/work/sessions")
+@bp.get("/<int:panel_id>/workspace/sessions")
 @login_required
 def sessions(panel_id: int):
     panel = services.get_workspace(current_user, panel_id)
@@ -167,7 +167,7 @@ def _session_form(session=None) -> SessionForm:
     return form
 
 
-@bp.route("/<int:panel_id>/work/sessions/new", methods=["GET", "POST"])
+@bp.route("/<int:panel_id>/workspace/sessions/new", methods=["GET", "POST"])
 @login_required
 def new_session(panel_id: int):
     panel = services.get_workspace(current_user, panel_id)
@@ -189,7 +189,7 @@ def new_session(panel_id: int):
         400 if request.method == "POST" else 200
 
 
-@bp.route("/<int:panel_id>/work/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@bp.route("/<int:panel_id>/workspace/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_session(panel_id: int, session_id: int):
     panel = services.get_workspace(current_user, panel_id)
@@ -211,7 +211,7 @@ def edit_session(panel_id: int, session_id: int):
         400 if request.method == "POST" else 200
 
 
-@bp.get("/<int:panel_id>/work/sessions/<int:session_id>")
+@bp.get("/<int:panel_id>/workspace/sessions/<int:session_id>")
 @login_required
 def session(panel_id: int, session_id: int):
     panel = services.get_workspace(current_user, panel_id)
@@ -221,7 +221,7 @@ def session(panel_id: int, session_id: int):
                            started=services._aware(item.starts_at) <= utcnow())
 
 
-@bp.route("/<int:panel_id>/work/sessions/<int:session_id>/minutes", methods=["GET", "POST"])
+@bp.route("/<int:panel_id>/workspace/sessions/<int:session_id>/minutes", methods=["GET", "POST"])
 @login_required
 def minutes(panel_id: int, session_id: int):
     """Facilitators publish (or correct) the minutes and, optionally, who attended."""
@@ -250,7 +250,7 @@ def minutes(panel_id: int, session_id: int):
 
 # --- goals --------------------------------------------------------------------------------------
 
-@bp.route("/<int:panel_id>/work/goals/new", methods=["GET", "POST"])
+@bp.route("/<int:panel_id>/workspace/goals/new", methods=["GET", "POST"])
 @login_required
 def new_goal(panel_id: int):
     panel = services.get_workspace(current_user, panel_id)
@@ -271,7 +271,7 @@ def new_goal(panel_id: int):
         400 if request.method == "POST" else 200
 
 
-@bp.route("/<int:panel_id>/work/goals/<int:goal_id>/edit", methods=["GET", "POST"])
+@bp.route("/<int:panel_id>/workspace/goals/<int:goal_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_goal(panel_id: int, goal_id: int):
     panel = services.get_workspace(current_user, panel_id)
@@ -309,7 +309,7 @@ def _goal_page(panel, goal, *, amendment_form=None, ballot_form=None, status=200
         responses=services.responses(goal) if goal.status == "adopted" else None), status
 
 
-@bp.get("/<int:panel_id>/work/goals/<int:goal_id>")
+@bp.get("/<int:panel_id>/workspace/goals/<int:goal_id>")
 @login_required
 def goal(panel_id: int, goal_id: int):
     """A goal in the workspace: its text, history, amendments and the adoption vote."""
@@ -317,7 +317,7 @@ def goal(panel_id: int, goal_id: int):
     return _goal_page(panel, services.get_goal(panel, goal_id))
 
 
-@bp.post("/<int:panel_id>/work/goals/<int:goal_id>/amendments")
+@bp.post("/<int:panel_id>/workspace/goals/<int:goal_id>/amendments")
 @login_required
 def propose_amendment(panel_id: int, goal_id: int):
     panel = services.get_workspace(current_user, panel_id)
@@ -337,9 +337,9 @@ def propose_amendment(panel_id: int, goal_id: int):
     return _goal_page(panel, goal, amendment_form=form, status=400)
 
 
-@bp.post("/<int:panel_id>/work/goals/<int:goal_id>/amendments/<int:amendment_id>/accept",
+@bp.post("/<int:panel_id>/workspace/goals/<int:goal_id>/amendments/<int:amendment_id>/accept",
          defaults={"decision": "accept"})
-@bp.post("/<int:panel_id>/work/goals/<int:goal_id>/amendments/<int:amendment_id>/reject",
+@bp.post("/<int:panel_id>/workspace/goals/<int:goal_id>/amendments/<int:amendment_id>/reject",
          defaults={"decision": "reject"})
 @login_required
 def decide_amendment(panel_id: int, goal_id: int, amendment_id: int, decision: str):
@@ -359,7 +359,7 @@ def decide_amendment(panel_id: int, goal_id: int, amendment_id: int, decision: s
     return redirect(back, 303)
 
 
-@bp.post("/<int:panel_id>/work/votes/open")
+@bp.post("/<int:panel_id>/workspace/votes/open")
 @login_required
 def open_votes(panel_id: int):
     """Facilitators open the adoption vote on the goals ticked (one or a batch)."""
@@ -379,7 +379,7 @@ def open_votes(panel_id: int):
     return redirect(back, 303)
 
 
-@bp.post("/<int:panel_id>/work/goals/<int:goal_id>/ballot")
+@bp.post("/<int:panel_id>/workspace/goals/<int:goal_id>/ballot")
 @login_required
 def cast_ballot(panel_id: int, goal_id: int):
     panel = services.get_workspace(current_user, panel_id)
@@ -401,7 +401,7 @@ def cast_ballot(panel_id: int, goal_id: int):
     return redirect(back, 303)
 
 
-@bp.post("/<int:panel_id>/work/goals/<int:goal_id>/votes/<int:vote_id>/close")
+@bp.post("/<int:panel_id>/workspace/goals/<int:goal_id>/votes/<int:vote_id>/close")
 @login_required
 def close_vote(panel_id: int, goal_id: int, vote_id: int):
     panel = services.get_workspace(current_user, panel_id)

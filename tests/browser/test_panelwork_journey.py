@@ -41,7 +41,7 @@ def test_members_draft_amend_and_adopt_a_goal_that_goes_public(live_server, brow
                            + [PanelMember(panel_id=panel.id, user_id=fien.id, role="facilitator")])
         db.session.commit()
         panel_id = panel.id
-    work = f"{base}/panels/{panel_id}/work"
+    work = f"{base}/panels/{panel_id}/workspace"
 
     # Ann drafts a goal.
     ann_ctx, page = _as(browser, base, "pw-ann@example.org")

@@ -41,7 +41,7 @@ def _user(email):
     return db.session.query(User).filter_by(email=email).one()
 
 
-WORKSPACE_PAGES = ["/panels/{id}/work", "/panels/{id}/work/sessions", "/panels/{id}/work/members"]
+WORKSPACE_PAGES = ["/panels/{id}/workspace", "/panels/{id}/workspace/sessions", "/panels/{id}/workspace/members"]
 
 
 @pytest.mark.parametrize("email", ["resident@example.org", "other@example.org", "mod@example.org"])
@@ -53,17 +53,17 @@ def test_outsiders_get_403_on_every_workspace_page(app, client, email):
         db.session.commit()
         goal_id = goal.id
     _login(client, email)
-    for page in [*WORKSPACE_PAGES, "/panels/{id}/work/goals/new", f"/panels/{{id}}/work/goals/{goal_id}"]:
+    for page in [*WORKSPACE_PAGES, "/panels/{id}/workspace/goals/new", f"/panels/{{id}}/workspace/goals/{goal_id}"]:
         assert client.get(page.format(id=a)).status_code == 403, page
-    assert post_form(client, f"/panels/{a}/work/goals/new",
+    assert post_form(client, f"/panels/{a}/workspace/goals/new",
                      {"title": "Sneaky goal here", "text": "Not a member of this panel."}).status_code == 403
-    assert post_form(client, f"/panels/{a}/work/goals/{goal_id}/ballot", {"choice": "for"}).status_code == 403
+    assert post_form(client, f"/panels/{a}/workspace/goals/{goal_id}/ballot", {"choice": "for"}).status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_log_in(app, client):
     with app.app_context():
         a, _b = _setup()
-    response = client.get(f"/panels/{a}/work")
+    response = client.get(f"/panels/{a}/workspace")
     assert response.status_code == 302 and "/account/login" in response.headers["Location"]
 
 
@@ -75,37 +75,37 @@ def test_members_facilitators_and_clerks_see_the_workspace(app, client, email):
     for page in WORKSPACE_PAGES:
         assert client.get(page.format(id=a)).status_code == 200, page
     expected_b = 200 if email == "clerk@example.org" else 403
-    assert client.get(f"/panels/{b}/work").status_code == expected_b
+    assert client.get(f"/panels/{b}/workspace").status_code == expected_b
 
 
 def test_a_member_of_panel_a_gets_403_on_panel_b(app, client):
     with app.app_context():
         a, b = _setup()
     _login(client, "ann@example.org")
-    assert client.get(f"/panels/{a}/work").status_code == 200
-    assert client.get(f"/panels/{b}/work").status_code == 403
-    assert client.get(f"/panels/{b}/work/sessions/new").status_code == 403
+    assert client.get(f"/panels/{a}/workspace").status_code == 200
+    assert client.get(f"/panels/{b}/workspace").status_code == 403
+    assert client.get(f"/panels/{b}/workspace/sessions/new").status_code == 403
 
 
 def test_clerk_seats_a_member_facilitator_cannot(app, client):
     with app.app_context():
         a, _b = _setup()
     _login(client, "fien@example.org")
-    page = client.get(f"/panels/{a}/work/members").get_data(as_text=True)
+    page = client.get(f"/panels/{a}/workspace/members").get_data(as_text=True)
     assert "Add a member" not in page and "Ann" in page
-    assert post_form(client, f"/panels/{a}/work/members",
+    assert post_form(client, f"/panels/{a}/workspace/members",
                      {"member-email": "resident@example.org", "member-role": "member",
                       "member-submit": "1"}).status_code == 403
     client.get("/")
     post_form(client, "/account/logout")
     _login(client, "clerk@example.org")
-    bad = post_form(client, f"/panels/{a}/work/members",
+    bad = post_form(client, f"/panels/{a}/workspace/members",
                     {"member-email": "ghost@example.org", "member-role": "member", "member-submit": "1"})
     assert bad.status_code == 400 and "ghost@example.org" in bad.get_data(as_text=True)
-    ok = post_form(client, f"/panels/{a}/work/members",
+    ok = post_form(client, f"/panels/{a}/workspace/members",
                    {"member-email": "resident@example.org", "member-role": "member", "member-submit": "1"})
     assert ok.status_code == 303
-    rule = post_form(client, f"/panels/{a}/work/members",
+    rule = post_form(client, f"/panels/{a}/workspace/members",
                      {"rule-quorum_percent": "60", "rule-majority": "two_thirds", "rule-submit": "1"})
     assert rule.status_code == 303
     with app.app_context():
@@ -113,7 +113,7 @@ def test_clerk_seats_a_member_facilitator_cannot(app, client):
         assert services.get_settings(panel).quorum_percent == 60
         seat = next(m for m in services.list_members(panel) if m.user.email == "resident@example.org")
         seat_id = seat.id
-    assert post_form(client, f"/panels/{a}/work/members/{seat_id}/remove").status_code == 303
+    assert post_form(client, f"/panels/{a}/workspace/members/{seat_id}/remove").status_code == 303
     with app.app_context():
         assert not db.session.get(PanelMember, seat_id).is_active
 
@@ -122,11 +122,11 @@ def test_facilitator_schedules_a_session_and_publishes_minutes(app, client):
     with app.app_context():
         a, _b = _setup()
     _login(client, "ann@example.org")
-    assert client.get(f"/panels/{a}/work/sessions/new").status_code == 403  # members do not schedule
+    assert client.get(f"/panels/{a}/workspace/sessions/new").status_code == 403  # members do not schedule
     post_form(client, "/account/logout")
     _login(client, "fien@example.org")
     start = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
-    response = post_form(client, f"/panels/{a}/work/sessions/new",
+    response = post_form(client, f"/panels/{a}/workspace/sessions/new",
                          {"title": "Session 1: mobility", "starts_at": start, "place": "Library",
                           "agenda": "1. <script>alert(1)</script> **Routes**"})
     assert response.status_code == 303
@@ -135,7 +135,7 @@ def test_facilitator_schedules_a_session_and_publishes_minutes(app, client):
     session_url = response.headers["Location"]
     session_id = int(session_url.rstrip("/").split("/")[-1])
     # Minutes only after the session has started.
-    refused = post_form(client, f"/panels/{a}/work/sessions/{session_id}/minutes",
+    refused = post_form(client, f"/panels/{a}/workspace/sessions/{session_id}/minutes",
                         {"minutes": "We talked about the routes."})
     assert refused.status_code == 303
     assert "once the session has started" in client.get(session_url).get_data(as_text=True)
@@ -145,7 +145,7 @@ def test_facilitator_schedules_a_session_and_publishes_minutes(app, client):
         db.session.get(PanelSession, session_id).starts_at = utcnow() - timedelta(hours=2)
         db.session.commit()
         ann_seat = next(m.id for m in services.list_members(db.session.get(Panel, a)) if m.user.email.startswith("ann"))
-    done = post_form(client, f"/panels/{a}/work/sessions/{session_id}/minutes",
+    done = post_form(client, f"/panels/{a}/workspace/sessions/{session_id}/minutes",
                      {"minutes": "We agreed on **three** routes.", "attendees": [str(ann_seat)]})
     assert done.status_code == 303
     page = client.get(session_url).get_data(as_text=True)
@@ -154,14 +154,14 @@ def test_facilitator_schedules_a_session_and_publishes_minutes(app, client):
     post_form(client, "/account/logout")
     _login(client, "bert@example.org")
     assert "<strong>three</strong>" in client.get(session_url).get_data(as_text=True)
-    assert "Session 1: mobility" in client.get(f"/panels/{a}/work/sessions").get_data(as_text=True)
+    assert "Session 1: mobility" in client.get(f"/panels/{a}/workspace/sessions").get_data(as_text=True)
 
 
 def test_goal_amendment_vote_and_public_page_through_the_forms(app, client):
     with app.app_context():
         a, _b = _setup()
     _login(client, "ann@example.org")
-    response = post_form(client, f"/panels/{a}/work/goals/new",
+    response = post_form(client, f"/panels/{a}/workspace/goals/new",
                          {"title": "More safe bicycle routes to schools in Kessel-Lo",
                           "text": "Children cycle to school <b>safely</b>.", "theme": "mobility"})
     assert response.status_code == 303
@@ -194,7 +194,7 @@ def test_goal_amendment_vote_and_public_page_through_the_forms(app, client):
     assert "already been decided" in client.get(goal_url).get_data(as_text=True)
     page = client.get(goal_url).get_data(as_text=True)
     assert "Accepted amendment" in page and "separated bike lane" in page
-    assert post_form(client, f"/panels/{a}/work/votes/open", {"goal_ids": [str(goal_id)]}).status_code == 303
+    assert post_form(client, f"/panels/{a}/workspace/votes/open", {"goal_ids": [str(goal_id)]}).status_code == 303
     with app.app_context():
         vote_id = services.open_vote(services.get_goal(db.session.get(Panel, a), goal_id)).id
     post_form(client, "/account/logout")
@@ -223,7 +223,7 @@ def test_posts_without_csrf_token_are_refused(app, client):
     with app.app_context():
         a, _b = _setup()
     _login(client, "ann@example.org")
-    response = client.post(f"/panels/{a}/work/goals/new", data={"title": "No token goal", "text": "No token here."})
+    response = client.post(f"/panels/{a}/workspace/goals/new", data={"title": "No token goal", "text": "No token here."})
     assert response.status_code == 400
     with app.app_context():
         assert services.list_goals(db.session.get(Panel, a)) == []
