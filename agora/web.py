@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from babel import support
-from flask import Flask, current_app, has_request_context, render_template, request, session
+from flask import Flask, Response, current_app, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -53,6 +53,13 @@ def form_error(form, error: AgoraError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def download(body: str | bytes, filename: str, mimetype: str) -> Response:
+    """A file to save (exports: CSV, PrefLib, Pabulib, JSON), UTF-8 encoded, under ``filename``."""
+    response = Response(body.encode("utf-8") if isinstance(body, str) else body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def safe_next_url(target: str | None) -> str | None:

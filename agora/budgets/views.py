@@ -25,6 +25,7 @@ from agora.errors import Conflict, InvalidInput, PhaseClosed
 from agora.extensions import limiter
 from agora.permissions import Permission, can, require
 from agora.text import render_markdown
+from agora.web import download as _download
 from agora.web import form_error as _field_error
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
@@ -482,11 +483,6 @@ def results(process_id: int):
     return render_template("budgets/results.html", process=process, sections=sections, form=form, checked=checked,
                            checked_heading=checked_heading, filtered=len(headings) == 1 and len(process.headings) > 1)
 
-
-def _download(body: str, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @bp.get("/headings/<int:heading_id>/votes.pb")

@@ -15,6 +15,7 @@ from agora.panels import invitation_services as services
 from agora.panels.signup_forms import ActionForm, DeclineForm, InvitationDrawForm, feature_fields, signup_form
 from agora.permissions import Permission, can, require
 from agora.text import render_markdown
+from agora.web import download
 from agora.web import form_error as _field_error
 
 bp = Blueprint("panel_signup", __name__, url_prefix="/panels")
@@ -31,9 +32,7 @@ def _no_store(response: Response) -> Response:
 
 
 def _download(body: str, filename: str) -> Response:
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _no_store(response)
+    return _no_store(download(body, filename, "text/csv"))
 
 
 

@@ -27,6 +27,7 @@ from agora.panels.forms import (
 )
 from agora.permissions import Permission, can, require
 from agora.text import render_markdown
+from agora.web import download as _download
 from agora.web import form_error
 
 bp = Blueprint("panels", __name__, url_prefix="/panels")
@@ -339,11 +340,6 @@ def result(panel_id: int):
                            probability_chart=charts.probability_chart(draw.result, summary),
                            command=services.verify_command(panel), manage=_manage(panel))
 
-
-def _download(body: str, filename: str, mimetype: str) -> Response:
-    response = Response(body.encode("utf-8"), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _committed(panel_id: int):

@@ -20,6 +20,7 @@ from agora.text import render_markdown
 from agora.votes import services
 from agora.votes.charts import round_charts, show_number
 from agora.votes.forms import ActionForm, ReceiptForm, VoteForm
+from agora.web import download as _download
 from agora.web import form_error
 
 bp = Blueprint("votes", __name__, url_prefix="/votes")
@@ -243,11 +244,6 @@ def results(vote_id: int):
                            causes=services.INACTIVE_CAUSES, steps=services.TIE_BREAK_STEPS,
                            turnout=services.turnout(vote))
 
-
-def _download(body: str, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @bp.get("/<int:vote_id>/cvr.csv")
