@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         main,
         moderation,
         notifications,
+        page_cache,
         panels,
         panelwork,
         proposals,
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     web.init_app(app)
+    page_cache.init_app(app)
     for feature in (main, accounts, census, admin, notifications, proposals, debates, comments, moderation, votes,
                     commitments, budgets, panels, panelwork):
         app.register_blueprint(feature.bp)

@@ -77,6 +77,12 @@ DEFAULTS: dict[str, Any] = {
     "VOTES_BACKGROUND_TALLY_BALLOTS": 10_000,  # a closed vote with more ballots is counted by a background job
     "BUDGETS_BACKGROUND_TALLY_BALLOTS": 10_000,  # likewise for closing a budget's balloting (all headings)
     "REDIS_URL": None,
+    # Visitors' copies of proposal and debate pages (agora/page_cache.py): "auto" = on when REDIS_URL is set
+    # (versions shared by every process), "redis", "memory" (one process only: development, tests) or "off".
+    "PAGE_CACHE": "auto",
+    "PAGE_CACHE_SECONDS": 60,  # longest life of a copy (what a page shows from other pages refreshes by then)
+    "PAGE_CACHE_ENTRIES": 2000,  # copies kept per process
+    "PAGE_CACHE_PREFIX": "agora:page:",  # Redis keys of the page versions
     "JOBS_QUEUE": "agora",
     "JOBS_TIMEOUT": 6 * 3600,  # seconds an RQ job may run
     "JOBS_STALE_SECONDS": 6 * 3600,  # a job "running" longer than this had its worker die: marked failed

@@ -76,6 +76,8 @@ def _clean_database(request):
                 conn.execute(table.delete())
         limiter.reset()
         listing_cache.clear()  # rows were deleted behind the ORM's back
+        if "page_cache" in application.extensions:
+            application.extensions["page_cache"].clear()
 
 
 @pytest.fixture

@@ -36,6 +36,9 @@ def make_test_app(url: str, **extra):
         "SERVER_NAME": "localhost",
         "RATELIMIT_STORAGE_URI": "memory://",
         "MAIL_SERVER": None,
+        # Visitors' page copies on in every app test (one process: versions in memory), so any change that
+        # fails to outdate a cached page shows up as a stale page in the test that makes it.
+        "PAGE_CACHE": "memory",
     }
     config.update(extra)
     return create_app(config)

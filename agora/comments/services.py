@@ -117,7 +117,7 @@ def add_comment(actor: User, target_type: str, target_id: int, *, body: str, par
     if hasattr(type(obj), "comment_count"):
         model = type(obj)
         db.session.execute(update(model).where(model.id == obj.id).values(comment_count=model.comment_count + 1)
-                           .execution_options(synchronize_session=False))
+                           .execution_options(synchronize_session=False, cached_page=(target_type, obj.id)))
     db.session.flush()
     _notify_new_comment(actor, comment, obj, parent)
     notifications.follow(actor, target_type, obj.id)
@@ -184,7 +184,8 @@ def vote_comment(actor: User, comment_id: int, value: int) -> int:
     downs = select(func.count()).where(CommentVote.comment_id == comment.id,
                                        CommentVote.value == -1).scalar_subquery()
     db.session.execute(update(Comment).where(Comment.id == comment.id).values(upvotes=ups, downvotes=downs)
-                       .execution_options(synchronize_session=False))
+                       .execution_options(synchronize_session=False,
+                                          cached_page=(comment.target_type, comment.target_id)))
     db.session.refresh(comment)
     return result
 

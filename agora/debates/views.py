@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from agora import page_cache
 from agora.comments.forms import CommentForm
 from agora.comments.services import get_thread, stance_balance
 from agora.db import unit_of_work
@@ -54,6 +55,7 @@ def new():
 
 
 @bp.route("/<int:id>")
+@page_cache.for_visitors("debates")
 def show(id: int):
     debate = services.get_debate(id)
     thread = get_thread("debates", debate.id, viewer=current_user, page=request.args.get("page", 1, type=int))

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from agora import audit
+from agora import audit, page_cache
 from agora.accounts.models import User
 from agora.db import db, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -138,7 +138,8 @@ def flag_content(actor: User, target_type: str, target_id: int, *, reason: str) 
         raise Conflict(_("You have already reported this.")) from None
     model = type(content)
     db.session.execute(update(model).where(model.id == content.id)
-                       .values(flag_count=model.flag_count + 1).execution_options(synchronize_session=False))
+                       .values(flag_count=model.flag_count + 1)
+                       .execution_options(synchronize_session=False, cached_page=page_cache.page_of(content)))
     db.session.refresh(content)
     if content.flag_count >= current_app.config["MODERATION_FLAGS_TO_HIDE"] and not content.is_hidden:
         content.hidden_at = utcnow()

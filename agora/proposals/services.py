@@ -250,7 +250,8 @@ def support_proposal(actor: User, proposal_id: int) -> Proposal:
     # as they are after it (a concurrent support may have made the proposal successful meanwhile).
     count, status = db.session.execute(
         update(Proposal).where(Proposal.id == proposal.id).values(support_count=Proposal.support_count + 1)
-        .returning(Proposal.support_count, Proposal.status).execution_options(synchronize_session=False)).one()
+        .returning(Proposal.support_count, Proposal.status)
+        .execution_options(synchronize_session=False, cached_page=("proposals", proposal.id))).one()
     set_committed_value(proposal, "support_count", count)
     set_committed_value(proposal, "status", status)
     notifications.follow(actor, FOLLOW_TYPE, proposal.id)

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from agora import page_cache
 from agora.comments.forms import CommentForm
 from agora.comments.services import get_thread
 from agora.db import db, unit_of_work
@@ -131,6 +132,7 @@ def new():
 
 
 @bp.route("/<int:id>")
+@page_cache.for_visitors("proposals")
 def show(id: int):
     proposal = services.get_proposal(id, current_user if current_user.is_authenticated else None)
     thread = get_thread("proposals", proposal.id, viewer=current_user, page=request.args.get("page", 1, type=int))
