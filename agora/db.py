@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
@@ -60,6 +61,19 @@ def unit_of_work() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def insert_unless_present(model: type, values: dict[str, Any], **execution_options: Any) -> bool:
+    """Add a row unless a unique constraint already holds one like it (``ON CONFLICT DO NOTHING``, on
+    both databases); True if it was added. One statement where a savepoint, the INSERT and its release
+    or rollback were three, and safe under concurrency: of simultaneous inserts exactly one adds the row."""
+    if is_postgresql():
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (insert(model).values(**values).on_conflict_do_nothing()
+                 .returning(*model.__table__.primary_key.columns).execution_options(**execution_options))
+    return db.session.execute(statement).first() is not None  # RETURNING gives no row when nothing was added
 
 
 # Full-text search objects written by hand in migrations (FTS5 tables with their shadow tables, PostgreSQL

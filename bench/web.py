@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -150,7 +151,8 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cookie = ""
 
-    def request(self, method: str, path: str, body: dict | None = None, *, keep_cookie: bool = False) -> tuple[int, str]:
+    def request(self, method: str, path: str, body: dict | None = None, *,
+                keep_cookie: bool = False) -> tuple[int, str]:
         from urllib.parse import quote, urlencode
 
         path = quote(path, safe="/?&=+%")
@@ -176,7 +178,30 @@ class Client:
         return token
 
 
-def run_scenario(port: int, clients: int, per_client: int, make_request, setup=None) -> dict:
+def _cpu_seconds(match) -> float:
+    """User + system CPU seconds of the live processes whose /proc stat ``match`` accepts (Linux only)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            name = stat.read_text().split("(", 1)[1].rsplit(")", 1)[0]
+        except (OSError, IndexError):
+            continue
+        # fields[1] is the parent pid, fields[11] and fields[12] user and system time (after the name)
+        if match(int(stat.parent.name), int(fields[1]), name):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_split(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the load generator (this process), gunicorn and PostgreSQL, to share out per request."""
+    return {"client": time.process_time(),
+            "app": _cpu_seconds(lambda pid, ppid, _name: server_pid in (pid, ppid)),
+            "database": _cpu_seconds(lambda _pid, _ppid, name: name.startswith("postgres"))}
+
+
+def run_scenario(port: int, clients: int, per_client: int, make_request, setup=None,
+                 server_pid: int | None = None) -> dict:
     latencies: list[float] = []
     errors = []
     lock = threading.Lock()
@@ -198,12 +223,18 @@ def run_scenario(port: int, clients: int, per_client: int, make_request, setup=N
             latencies.extend(mine)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    cpu_before = cpu_split(server_pid) if server_pid else None
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    cpu = {}
+    if cpu_before:  # setup (log-ins) included: small next to 50 requests per client
+        after = cpu_split(server_pid)
+        cpu = {f"cpu_ms_{part}": round(1000 * (after[part] - cpu_before[part]) / (clients * per_client), 2)
+               for part in after}
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -211,7 +242,8 @@ def run_scenario(port: int, clients: int, per_client: int, make_request, setup=N
 
     return {"requests": len(latencies), "rps": round(len(latencies) / elapsed, 1),
             "p50_ms": pct(.5), "p95_ms": pct(.95), "p99_ms": pct(.99),
-            "mean_ms": round(1000 * statistics.fmean(latencies), 1), "errors": len(errors)}
+            "mean_ms": round(1000 * statistics.fmean(latencies), 1), "errors": len(errors), **cpu,
+            "load_average": round(os.getloadavg()[0], 1)}
 
 
 def wait_for(port: int, seconds: float = 30) -> None:
@@ -243,6 +275,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2))
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0",
+                        help="REDIS_URL for the app (visitors' page copies); '' runs without")
     parser.add_argument("--no-seed", action="store_true", help="reuse the data of a previous run")
     parser.add_argument("--only", action="append", metavar="WORD",
                         help="run only the scenarios whose name contains WORD (repeatable); the ceiling always runs")
@@ -264,7 +298,9 @@ def main() -> None:
            "AGORA_SESSION_COOKIE_SECURE": "false", "AGORA_REMEMBER_COOKIE_SECURE": "false",
            "AGORA_RATELIMIT_LOGIN": "100000 per minute", "AGORA_RATELIMIT_POSTING": "100000 per minute",
            "AGORA_PROPOSALS_SUPPORT_THRESHOLD": "1000000",
-           "AGORA_INSTANCE_PATH": str(ROOT / "bench" / "out" / "instance"), "PYTHONPATH": str(ROOT)}
+           "AGORA_INSTANCE_PATH": str(ROOT / "bench" / "out" / "instance"), "PYTHONPATH": str(ROOT),
+           "REDIS_URL": args.redis, "AGORA_PAGE_CACHE": "auto" if args.redis else "off",
+           "AGORA_PAGE_CACHE_PREFIX": f"bench:{os.getpid()}:"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT / "bench"), "-k", "gthread",
          "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{args.port}",
@@ -278,6 +314,8 @@ def main() -> None:
             # Scenarios pick among proposals a visitor can see (hidden ones answer 404, as they should).
             open_ids = [r[0] for r in conn.execute(
                 "SELECT id FROM proposals WHERE hidden_at IS NULL AND status IN ('published', 'successful')")]
+
+        zipf_weights = list(itertools.accumulate(1 / rank for rank in range(1, len(open_ids) + 1)))
 
         def get(path_fn):
             def make(client, rng, _state):
@@ -302,7 +340,11 @@ def main() -> None:
                 lambda rng: f"/proposals/?district={rng.randint(1, 5)}&tag={rng.choice(TAGS)}&sort=most_supported"),
             "listing, hot": get(lambda rng: "/proposals/?sort=hot"),
             "search": get(lambda rng: f"/proposals/?q={rng.choice(WORDS)}+{rng.choice(WORDS)}"),
+            # Any of the 8,000 open proposals, equally likely: nearly every request renders a page afresh.
             "proposal page with comments": get(lambda rng: f"/proposals/{rng.choice(open_ids)}"),
+            # Real visits go mostly to a few proposals (Zipf's law: the r-th most visited gets 1/r of the first's).
+            "proposal page, popular ones (Zipf)": get(
+                lambda rng: f"/proposals/{rng.choices(open_ids, cum_weights=zipf_weights)[0]}"),
             "support (POST)": None,
         }
         if args.only:
@@ -313,18 +355,21 @@ def main() -> None:
         results = {}
         for name, make in scenarios.items():
             if make is None:
-                results[name] = run_scenario(port, args.clients, n, support, setup=support_setup)
+                results[name] = run_scenario(port, args.clients, n, support, setup=support_setup,
+                                             server_pid=server.pid)
             else:
-                results[name] = run_scenario(port, args.clients, n, make)
+                results[name] = run_scenario(port, args.clients, n, make, server_pid=server.pid)
             print(f"{name:<42} {results[name]}", flush=True)
         report["results"] = results
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     (ROOT / "bench" / "out" / "web.json").write_text(json.dumps(report, indent=2))
-    print(f"\n{'scenario':<42} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"\n{'scenario':<42} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+          f"   CPU ms per request: {'app':>5} {'db':>5} {'client':>6}")
     for name, r in report["results"].items():
-        print(f"{name:<42} {r['rps']:>8} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7}")
+        print(f"{name:<42} {r['rps']:>8} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7}"
+              f"{'':>22}{r['cpu_ms_app']:>5} {r['cpu_ms_database']:>5} {r['cpu_ms_client']:>6}")
 
 
 if __name__ == "__main__":

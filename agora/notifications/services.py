@@ -16,22 +16,16 @@ from flask import current_app, has_request_context, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from agora.accounts.models import User
-from agora.db import db, utcnow
+from agora.db import db, insert_unless_present, utcnow
 from agora.mail import send_mail
 from agora.notifications.models import Follow, Notification
 
 
 def follow(user: User, target_type: str, target_id: int) -> bool:
     """Start following; returns False if already following (the database keeps one row)."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(Follow(user_id=user.id, target_type=target_type, target_id=target_id))
-    except IntegrityError:
-        return False
-    return True
+    return insert_unless_present(Follow, {"user_id": user.id, "target_type": target_type, "target_id": target_id})
 
 
 def unfollow(user: User, target_type: str, target_id: int) -> bool:

@@ -22,7 +22,7 @@ from agora.accounts.models import User
 from agora.budgets.models import BudgetHeading, BudgetProcess, BudgetProject
 from agora.census.models import CensusEntry, District
 from agora.comments.services import Target, register_target
-from agora.db import db, is_postgresql, utcnow
+from agora.db import db, insert_unless_present, is_postgresql, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from agora.moderation.services import ensure_can_post
 from agora.notifications import services as notifications
@@ -241,11 +241,9 @@ def support_proposal(actor: User, proposal_id: int) -> Proposal:
         raise NotFound(_("This proposal does not exist."))
     if not proposal.collects_supports:
         raise PhaseClosed(_("This proposal no longer collects supports."))
-    try:
-        with db.session.begin_nested():
-            db.session.add(ProposalSupport(proposal_id=proposal.id, user_id=actor.id))
-    except IntegrityError:
-        raise Conflict(_("You have already supported this proposal.")) from None
+    if not insert_unless_present(ProposalSupport, {"proposal_id": proposal.id, "user_id": actor.id},
+                                 cached_page=("proposals", proposal.id)):
+        raise Conflict(_("You have already supported this proposal."))
     # The row lock taken by this UPDATE orders concurrent supports; RETURNING reads the count and status
     # as they are after it (a concurrent support may have made the proposal successful meanwhile).
     count, status = db.session.execute(

@@ -223,7 +223,8 @@ def test_posts_without_csrf_token_are_refused(app, client):
     with app.app_context():
         a, _b = _setup()
     _login(client, "ann@example.org")
-    response = client.post(f"/panels/{a}/workspace/goals/new", data={"title": "No token goal", "text": "No token here."})
+    response = client.post(f"/panels/{a}/workspace/goals/new",
+                           data={"title": "No token goal", "text": "No token here."})
     assert response.status_code == 400
     with app.app_context():
         assert services.list_goals(db.session.get(Panel, a)) == []
