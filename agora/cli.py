@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from agora.db import unit_of_work
@@ -211,11 +211,28 @@ def commitments_refresh_command() -> None:
     click.echo(f"{len(changed)} commitment(s) changed status")
 
 
+mail_group = click.Group("mail", help="Outgoing e-mail.")
+
+
+@mail_group.command("send-pending")
+@with_appcontext
+def mail_send_pending_command() -> None:
+    """Send the outbox messages the mail server has not taken yet (after an outage)."""
+    from agora import mail
+
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("MAIL_SERVER is not set: there is no mail server to send to.")
+    result = mail.deliver(mail.pending_ids())
+    click.echo(f"{result['sent']} sent, {result['failed']} still pending")
+    if result["failed"]:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     """Register the app's commands: ``agora <command>`` and ``flask --app agora <command>`` both see them."""
     from agora.panels.cli import jobs_group, panels_group
     from agora.panels.invitation_cli import invitations_group
 
     for command in (seed_demo_command, users, audit_group, census_group, proposals_group, translations_group,
-                    commitments_group, panels_group, jobs_group, invitations_group):
+                    commitments_group, panels_group, jobs_group, invitations_group, mail_group):
         app.cli.add_command(command)

@@ -96,6 +96,8 @@ def enqueue(kind: str, payload: dict[str, Any] | None = None, *, actor: Any = No
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # SQLAlchemy also calls this when a savepoint is released
+        return
     for app, job_id in session.info.pop(_PENDING_KEY, []):
         dispatch(app, job_id)
 

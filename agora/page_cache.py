@@ -221,6 +221,8 @@ def _note_bulk(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _outdate_committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the change is not committed yet
+        return
     pages = session.info.pop("changed_pages", None)
     if pages and has_app_context():
         cache = current_app.extensions.get("page_cache")

@@ -129,6 +129,20 @@ def test_a_renamed_author_and_an_unnamed_bulk_change_outdate_every_page(app):
     assert "Shaded places to rest" in page(visitor, f"/proposals/{pid}")
 
 
+def test_pages_are_outdated_when_the_action_commits_not_when_a_savepoint_is_released(app):
+    ids = users(app)
+    pid = a_proposal(app, ids["rita"])
+    versions = app.extensions["page_cache"].versions
+    before = versions.read(("proposals", pid))
+    with app.test_request_context(), unit_of_work():
+        db.session.get(Proposal, pid).summary = "Shaded places to rest"
+        db.session.flush()
+        with db.session.begin_nested():  # SQLAlchemy runs its commit hooks here too
+            db.session.get(Proposal, pid).title = "Benches in the shade"
+        assert versions.read(("proposals", pid)) == before, "outdated before the change is visible to others"
+    assert versions.read(("proposals", pid)) != before
+
+
 def test_debate_pages_are_copied_and_refreshed_too(app):
     ids = users(app)
     with app.test_request_context(), unit_of_work():
