@@ -7,6 +7,7 @@ from datetime import UTC, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from agora.accounts.models import User
@@ -51,8 +52,9 @@ def ensure_can_open_debate(actor: User) -> None:
 
         created = created.replace(tzinfo=UTC)
     if days and utcnow() - created < timedelta(days=days):
-        raise PermissionDenied(_("New accounts can open a debate after %(days)d days. You can already comment.",
-                                 days=days))
+        raise PermissionDenied(ngettext("New accounts can open a debate after %(num)d day. You can already comment.",
+                                        "New accounts can open a debate after %(num)d days. You can already comment.",
+                                        days))
 
 
 def create_debate(actor: User, *, title: str, body: str) -> Debate:

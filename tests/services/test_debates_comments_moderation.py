@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from helpers import make_user
 from sqlalchemy import func, select
 
@@ -138,6 +139,12 @@ def test_debate_needs_verified_resident_with_old_enough_account_or_moderator(ctx
     rita = make_user(verified=True)
     with pytest.raises(PermissionDenied, match="2 days"):
         a_debate(rita)
+    app.config["DEBATES_MIN_ACCOUNT_AGE_DAYS"] = 1
+    with pytest.raises(PermissionDenied, match=r"after 1 day\. "):  # singular, not "1 days"
+        a_debate(rita)
+    with force_locale("fr"), pytest.raises(PermissionDenied, match="après 1 jour\\. "):
+        a_debate(rita)
+    app.config["DEBATES_MIN_ACCOUNT_AGE_DAYS"] = 2
     rita.created_at = utcnow() - timedelta(days=3)
     db.session.commit()
     assert a_debate(rita).id
