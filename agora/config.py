@@ -64,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "PROPOSALS_ARCHIVE_MONTHS": 12,  # published proposals not successful by then are archived
     "PROPOSALS_HOT_DAYS": 7,  # "hot" sorts by supports received in this many days
     "PROPOSALS_TAGS_CACHE_SECONDS": 60,  # the tag filter menu is recomputed at most this often per process
+    "PROPOSALS_THRESHOLD_CACHE_SECONDS": 60,  # pages count verified residents for a "1%" threshold this often
     "PROPOSALS_LISTING_CACHE_SECONDS": 5,  # listing results cached per process (see proposals/listing_cache.py)
     "PROPOSALS_MAX_ATTACHMENTS": 3,
     "PROPOSALS_MAX_IMAGE_BYTES": 1024 * 1024,  # PNG, JPEG, WebP

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 Page = tuple[str, int]
 EVERY_PAGE: Page = ("*", 0)
+# The proposal listings (agora.proposals.listing_cache) key their results on this version too, so with
+# Redis a hidden proposal leaves every worker's listing at once. Any proposal's change outdates it.
+PROPOSAL_LISTINGS: Page = ("proposals", 0)
 
 
 def _changed(obj, *names: str) -> bool:
@@ -120,10 +123,8 @@ class PageCache:
         self.placeholder = f"csrf-{secrets.token_hex(16)}"
 
     def serve(self, page: Page, render: Callable[[], object]):
-        try:
-            version = self.versions.read(page)  # before the database is read: see the module's docstring
-        except Exception:  # noqa: BLE001 - a cache outage must not take the page down
-            log.warning("page cache: versions unavailable, rendering %s uncached", page, exc_info=True)
+        version = self.version(page)  # before the database is read: see the module's docstring
+        if version is None:
             return render()
         key = (page, request.full_path, str(get_locale()), version)
         now = time.monotonic()
@@ -151,6 +152,14 @@ class PageCache:
                 while len(self._copies) > self.max_entries:
                     self._copies.popitem(last=False)
         return make_response(html.replace(self.placeholder, generate_csrf()))
+
+    def version(self, page: Page) -> tuple[int, int] | None:
+        """The page's current version, or None when the store cannot say (then do not cache)."""
+        try:
+            return self.versions.read(page)
+        except Exception:  # noqa: BLE001 - a cache outage must not take the page down
+            log.warning("page cache: versions unavailable", exc_info=True)
+            return None
 
     def bump(self, pages: Iterable[Page]) -> None:
         try:
@@ -199,7 +208,11 @@ def for_visitors(page_type: str):
 # --- what changed --------------------------------------------------------------------------------
 
 def _note(session: Session, pages: Iterable[Page]) -> None:
-    session.info.setdefault("changed_pages", set()).update(pages)
+    noted = session.info.setdefault("changed_pages", set())
+    for page in pages:
+        noted.add(page)
+        if page[0] == "proposals":
+            noted.add(PROPOSAL_LISTINGS)
 
 
 @event.listens_for(Session, "after_flush")

@@ -76,6 +76,9 @@ def _clean_database(request):
                 conn.execute(table.delete())
         limiter.reset()
         listing_cache.clear()  # rows were deleted behind the ORM's back
+        from agora.proposals import services as proposals
+
+        proposals._VERIFIED_COUNT_CACHE.clear()
         if "page_cache" in application.extensions:
             application.extensions["page_cache"].clear()
 

@@ -4,8 +4,10 @@ The listing is the busiest page of a city's platform and the same few filter com
 asked for over and over. Its results (count, cards, pager) are cached per process for a few
 seconds (``PROPOSALS_LISTING_CACHE_SECONDS``; 0 turns it off), keyed by language, filters and
 page. Any change to proposals, their tags or supports flushed in this process empties the
-cache at once; other processes see it after at most the time-to-live, so a hidden proposal
-can stay in another worker's listing for a few seconds, never on its own page.
+cache at once. Other processes see it at once when page versions are shared (Redis, see
+agora.page_cache: the listings' version is part of the key), else after at most the
+time-to-live, so without Redis a hidden proposal can stay in another worker's listing for a few
+seconds, never on its own page.
 """
 
 from __future__ import annotations

@@ -217,14 +217,24 @@ def publish_proposal(actor: User, proposal: Proposal) -> Proposal:
     return proposal
 
 
-def support_threshold() -> int:
-    """Supports a proposal needs: the setting as a number, or as a share of verified residents ("1%")."""
+_VERIFIED_COUNT_CACHE: dict[str, tuple[float, int]] = {}
+
+
+def support_threshold(*, exact: bool = False) -> int:
+    """Supports a proposal needs: the setting as a number, or as a share of verified residents ("1%").
+
+    Pages show it with the count of verified residents cached per process for a minute (a count over the
+    census on every page view otherwise); deciding that a proposal succeeded uses the ``exact`` count."""
     setting = current_app.config["PROPOSALS_SUPPORT_THRESHOLD"]
     if isinstance(setting, str) and setting.strip().endswith("%"):
         share = float(setting.strip()[:-1]) / 100
-        verified = db.session.scalar(
-            select(func.count()).select_from(CensusEntry).where(CensusEntry.user_id.isnot(None)))
-        return max(1, math.ceil(share * verified))
+        key, max_age = str(db.engine.url), current_app.config["PROPOSALS_THRESHOLD_CACHE_SECONDS"]
+        cached = _VERIFIED_COUNT_CACHE.get(key)
+        if exact or not cached or time.monotonic() - cached[0] >= max_age:
+            verified = db.session.scalar(
+                select(func.count()).select_from(CensusEntry).where(CensusEntry.user_id.isnot(None)))
+            cached = _VERIFIED_COUNT_CACHE[key] = (time.monotonic(), verified)
+        return max(1, math.ceil(share * cached[1]))
     return max(1, int(setting))
 
 
@@ -253,7 +263,7 @@ def support_proposal(actor: User, proposal_id: int) -> Proposal:
     set_committed_value(proposal, "support_count", count)
     set_committed_value(proposal, "status", status)
     notifications.follow(actor, FOLLOW_TYPE, proposal.id)
-    if proposal.status == ProposalStatus.PUBLISHED and proposal.support_count >= support_threshold():
+    if proposal.status == ProposalStatus.PUBLISHED and proposal.support_count >= support_threshold(exact=True):
         proposal.status = ProposalStatus.SUCCESSFUL
         proposal.successful_at = utcnow()
         title = proposal.title

@@ -66,8 +66,11 @@ def index():
         page = services.list_proposals(page=page_number, **filters)
         return render_template("proposals/_results.html", page=page, filters=filters)
 
-    # One process may serve several databases (the test suite does): the engine is part of the key.
-    key = (str(db.engine.url), str(get_locale()), page_number, *sorted(filters.items()))
+    # One process may serve several databases (the test suite does): the engine is part of the key. With
+    # shared page versions (agora.page_cache) the listings' version is too: a change outdates every worker's.
+    copies = current_app.extensions.get("page_cache")
+    version = copies.version(page_cache.PROPOSAL_LISTINGS) if copies else None
+    key = (str(db.engine.url), str(get_locale()), page_number, *sorted(filters.items()), ("version", version))
     results = listing_cache.get_or_render(key, current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"], render_results)
     # The filter form (districts, tags, the current choices) is the same for everyone: cached likewise.
     filters_html = listing_cache.get_or_render(

@@ -140,6 +140,22 @@ def test_threshold_as_a_share_of_verified_residents(ctx, app):
     assert proposals.support_threshold() == 2
 
 
+def test_pages_count_verified_residents_once_a_minute_but_success_uses_the_exact_count(ctx, app):
+    app.config["PROPOSALS_SUPPORT_THRESHOLD"] = "50%"
+    author, backer = make_user("rita@example.org", verified=True), make_user("sam@example.org", verified=True)
+    proposal = submit(author)
+    assert proposals.support_threshold() == 1  # 50 % of 2, now cached for the pages
+    for i in range(2):
+        make_user(f"v{i}@example.org", verified=True)
+    assert proposals.support_threshold() == 1, "pages read the count of a minute ago"
+    assert proposals.support_threshold(exact=True) == 2
+    with unit_of_work():
+        proposals.support_proposal(backer, proposal.id)
+    assert db.session.get(Proposal, proposal.id).status == ProposalStatus.PUBLISHED  # 1 of 2, not successful
+    app.config["PROPOSALS_THRESHOLD_CACHE_SECONDS"] = 0
+    assert proposals.support_threshold() == 2
+
+
 def test_retire_with_reason_stops_supports(ctx, app):
     app.config["PROPOSALS_SUPPORT_THRESHOLD"] = 100
     rita = make_user(verified=True)

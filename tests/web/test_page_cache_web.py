@@ -12,6 +12,7 @@ from helpers import Auth, make_test_app, make_user, post_form
 from sqlalchemy import update
 from test_page_costs_web import statements
 
+from agora import page_cache
 from agora.accounts.models import Role
 from agora.comments import services as comments
 from agora.db import db, unit_of_work
@@ -203,6 +204,18 @@ def test_two_processes_share_versions_through_redis(app):
         assert sent == []
         run(other, ids["mo"], moderation.moderate, "hide", "comments", [top], reason="Insults")
         assert "Rude words here" not in page(visitor, f"/proposals/{pid}")
+        # The first worker's listing cache forgets a proposal another process changed, at once too. (Both apps
+        # share this process's listing cache, which any flush here empties: the other process's change is
+        # made behind the ORM, then announced through Redis as its commit hook would.)
+        assert "Benches on the square" in page(visitor, "/proposals/")
+        with statements(one) as sent:
+            page(visitor, "/proposals/")
+        assert sent == []
+        with other.app_context(), db.engine.begin() as conn:
+            conn.execute(update(Proposal).where(Proposal.id == pid).values(title="Renamed elsewhere"))
+        other.extensions["page_cache"].bump([("proposals", pid), page_cache.PROPOSAL_LISTINGS])
+        listing = page(visitor, "/proposals/")
+        assert "Renamed elsewhere" in listing and "Benches on the square" not in listing
     finally:
         for instance in (one, other):
             with instance.app_context():
