@@ -67,6 +67,15 @@ class CommitmentForm(FlaskForm):
     submit = SubmitField(_l("Commit"))
 
 
+class WordingForm(FlaskForm):
+    """The title and description of a goal or a commitment, reworded after it was made."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=10000)],
+                                description=_l("Markdown: **bold**, *italic*, lists and links."))
+    submit = SubmitField(_l("Save the changes"))
+
+
 class UpdateForm(FlaskForm):
     happened_on = DateField(_l("Date"), validators=[DataRequired()])
     text = TextAreaField(_l("What happened"), validators=[Length(max=5000)])

@@ -64,6 +64,7 @@ class Goal(db.Model):
     source_panel_goal_id: Mapped[int | None] = mapped_column(index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]  # title or description reworded (the audit log keeps the earlier text)
 
     district: Mapped[District | None] = relationship(lazy="joined")
     measurements: Mapped[list[GoalMeasurement]] = relationship(
@@ -166,6 +167,7 @@ class Commitment(db.Model):
     withdrawn_at: Mapped[datetime | None]
     withdrawal_reason: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]  # title or details reworded (the audit log keeps the earlier text)
 
     goal: Mapped[Goal] = relationship(back_populates="commitments")
     author: Mapped[User | None] = relationship(lazy="joined")

@@ -306,6 +306,20 @@ def create_goal(actor: User, *, title: str, description: str = "", district_id: 
     return goal
 
 
+def edit_goal(actor: User, goal: Goal, *, title: str, description: str = "") -> Goal:
+    """Reword a goal's title and description (administrators; audited with the earlier text). What it
+    measures (indicator, baseline, target, deadline) stays: commitments and measurements refer to it."""
+    require(actor, Permission.COMMITMENTS_GOAL_MANAGE)
+    title = _text(title, "title", required=True, max_len=200)
+    description = _text(description, "description", required=False, max_len=10000)
+    if (title, description) != (goal.title, goal.description):
+        audit.record(actor, "commitments.goal.edit", goal,
+                     details={"earlier_title": goal.title, "earlier_description": goal.description})
+        goal.title, goal.description, goal.edited_at = title, description, utcnow()
+        db.session.flush()
+    return goal
+
+
 def record_measurement(actor: User, goal: Goal, *, measured_on: date, value, note: str = "") -> GoalMeasurement:
     """Record a value of the goal's indicator (clerks, administrators; audited; followers notified)."""
     require(actor, Permission.COMMITMENTS_INDICATOR_RECORD)
@@ -442,6 +456,23 @@ def make_commitment(actor: User, goal: Goal, *, kind: str, title: str, descripti
         lambda: _("%(who)s made a commitment towards “%(goal)s”: %(title)s", who=who, goal=goal.title,
                   title=title),
         _link("commitments.commitment", commitment_id=commitment.id), exclude=actor)
+    return commitment
+
+
+def edit_commitment(actor: User, commitment: Commitment, *, title: str, description: str = "") -> Commitment:
+    """Its author (or a member of the committing organisation) rewords a commitment's title and details;
+    the page shows it was edited and the audit log keeps the earlier text. The promise itself (kind,
+    target, unit, deadline) does not change after the fact: withdraw it and commit anew. Not once withdrawn."""
+    require(actor, Permission.COMMITMENTS_COMMITMENT_UPDATE, commitment)
+    if commitment.status == "withdrawn":
+        raise Conflict(_("This commitment was withdrawn: it can no longer be edited."))
+    title = _text(title, "title", required=True, max_len=200)
+    description = _text(description, "description", required=False, max_len=10000)
+    if (title, description) != (commitment.title, commitment.description):
+        audit.record(actor, "commitments.commitment.edit", commitment,
+                     details={"earlier_title": commitment.title, "earlier_description": commitment.description})
+        commitment.title, commitment.description, commitment.edited_at = title, description, utcnow()
+        db.session.flush()
     return commitment
 
 

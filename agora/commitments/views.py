@@ -22,6 +22,7 @@ from agora.commitments.forms import (
     OrganisationForm,
     UpdateForm,
     WithdrawForm,
+    WordingForm,
 )
 from agora.commitments.models import COMMITMENT_KINDS, ORGANISATION_KINDS, STATUSES, Commitment, Goal
 from agora.commitments.progress import progress_series
@@ -137,6 +138,49 @@ def _goal_charts(goal: Goal, commitments: list[Commitment]):
             rules=[charts.Rule(100, _("Target reached"))], marker=(goal.deadline, deadline_label))
     render = lambda chart: charts.render_svg(chart, format_date=format_date, format_number=_format_value)  # noqa: E731
     return render(indicator), (render(result_chart) if result_chart else None), results
+
+
+def _edit_wording(obj, edit, *, heading: str, back: str, note: str):
+    """The page that rewords a goal's or a commitment's title and description with ``edit``."""
+    form = WordingForm(obj=obj)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                edit(current_user, obj, title=form.title.data, description=form.description.data)
+        except (Conflict, InvalidInput) as error:
+            _form_error(form, error)
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(back)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("commitments/wording_form.html", form=form, heading=heading, back=back,
+                           note=note), status
+
+
+@bp.route("/goals/<int:goal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_goal(goal_id: int):
+    goal = services.get_goal(goal_id)
+    require(current_user, Permission.COMMITMENTS_GOAL_MANAGE)
+    return _edit_wording(goal, services.edit_goal, heading=_("Edit the goal"),
+                         back=url_for("commitments.goal", goal_id=goal.id),
+                         note=_("The indicator, baseline, target and deadline stay as they are: commitments and "
+                                "measurements refer to them."))
+
+
+@bp.route("/<int:commitment_id>/edit", methods=["GET", "POST"])
+@login_required
+@_post_limit
+def edit_commitment(commitment_id: int):
+    commitment = services.get_commitment(current_user, commitment_id)
+    require(current_user, Permission.COMMITMENTS_COMMITMENT_UPDATE, commitment)
+    if commitment.status == "withdrawn":
+        flash(_("This commitment was withdrawn: it can no longer be edited."), "info")
+        return redirect(url_for("commitments.commitment", commitment_id=commitment.id))
+    return _edit_wording(commitment, services.edit_commitment, heading=_("Edit the commitment"),
+                         back=url_for("commitments.commitment", commitment_id=commitment.id),
+                         note=_("What you promised (the kind, the target and the deadline) cannot change after the "
+                                "fact: to promise something else, withdraw this commitment and make a new one."))
 
 
 @bp.route("/goals/<int:goal_id>")

@@ -194,3 +194,39 @@ def test_following_a_goal_brings_news_of_new_commitments(client, city):
     login(client, "clerk@example.org")
     page = client.get("/notifications/").get_data(as_text=True)
     assert "A resident made a commitment towards" in page and "Rita made" not in page
+
+
+def test_the_wording_of_a_commitment_and_a_goal_can_be_edited_not_the_promise(app, client, city):
+    url = f"/commitments/{city['commitment']}/edit"
+    login(client, "rita@example.org")  # not a member of the school
+    assert client.get(url).status_code == 403
+    assert post_form(client, url, {"title": "Taken over", "description": ""}).status_code == 403
+    post_form(client, "/account/logout")
+    login(client, "teacher@example.org")
+    form = client.get(url).get_data(as_text=True)
+    assert "withdraw this commitment and make a new one" in form and "70 % &lt;b&gt;by bike&lt;/b&gt;" in form
+    assert post_form(client, url, {"title": "", "description": "x"}).status_code == 400
+    done = post_form(client, url, {"title": "70 % of pupils by bike", "description": "With **bike buses**."},
+                     follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "Your changes are saved." in page and "70 % of pupils by bike" in page
+    assert "<strong>bike buses</strong>" in page and "Edited" in page
+    with app.app_context():
+        from agora.audit import AuditEntry
+
+        commitment = db.session.get(Commitment, city["commitment"])
+        assert (commitment.target_value, commitment.deadline) == (70, SOON)  # the promise is unchanged
+        entry = db.session.query(AuditEntry).filter_by(action="commitments.commitment.edit").one()
+        assert entry.details_dict["earlier_title"] == "70 % <b>by bike</b>"
+    assert post_form(client, f"/commitments/{city['commitment']}/withdraw",
+                     {"reason": "The school building closes for renovation."}).status_code == 302
+    refused = client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "it can no longer be edited" in refused
+    # The goal: administrators only.
+    goal_url = f"/commitments/goals/{city['goal']}/edit"
+    assert client.get(goal_url).status_code == 403
+    post_form(client, "/account/logout")
+    login(client, "admin@example.org")
+    assert "Edit the wording" in client.get(f"/commitments/goals/{city['goal']}").get_data(as_text=True)
+    done = post_form(client, goal_url, {"title": "Safe routes to school", "description": ""}, follow_redirects=True)
+    assert "Safe routes to school" in done.get_data(as_text=True)
