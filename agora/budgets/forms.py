@@ -74,6 +74,12 @@ class PhaseForm(FlaskForm):
     submit = SubmitField(_l("Change the phase"))
 
 
+class DeleteMilestoneForm(FlaskForm):
+    reason = StringField(_l("Why delete it?"), validators=[DataRequired(), Length(min=3, max=500)],
+                         description=_l("The audit log keeps the milestone with this reason."))
+    submit = SubmitField(_l("Delete the milestone"))
+
+
 class ActionForm(FlaskForm):
     """A bare button (support, close balloting): only the CSRF token."""
 

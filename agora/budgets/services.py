@@ -1000,6 +1000,23 @@ def update_milestone(actor: User, milestone: BudgetMilestone, data: MilestoneDat
     return milestone
 
 
+def delete_milestone(actor: User, milestone: BudgetMilestone, *, reason: str) -> BudgetProject:
+    """Remove a milestone recorded by mistake. Clerks and administrators, with a reason; the audit log keeps
+    the milestone and the reason (followers are not notified: nothing happened to the project). Returns the
+    project. Raises PermissionDenied, PhaseClosed, InvalidInput (field ``reason``)."""
+    project = milestone.project
+    _check_execution(actor, project)
+    reason = (reason or "").strip()
+    if not 3 <= len(reason) <= 500:
+        raise InvalidInput(_("Say in a few words why the milestone is deleted (at most 500 characters)."),
+                           field="reason")
+    audit.record(actor, "budget.milestone.delete", project,
+                 details={"milestone": milestone.id, "reason": reason, **_milestone_details(milestone)})
+    db.session.delete(milestone)
+    db.session.flush()
+    return project
+
+
 def _notify_progress(actor: User, project: BudgetProject, milestone: BudgetMilestone, *, new: bool) -> None:
     from agora.notifications import services as notifications
 

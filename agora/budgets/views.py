@@ -11,6 +11,7 @@ from agora.budgets import services
 from agora.budgets.charts import votes_chart
 from agora.budgets.forms import (
     ActionForm,
+    DeleteMilestoneForm,
     MilestoneForm,
     PhaseForm,
     ProcessForm,
@@ -347,7 +348,28 @@ def edit_milestone(milestone_id: int):
             flash(_("The milestone is saved; the project's followers are notified."), "success")
             return redirect(url_for("budgets.project", project_id=project_id, _anchor="milestones"))
     return render_template("budgets/milestone_form.html", form=form, milestone=milestone,
-                           project=milestone.project), 400 if request.method == "POST" else 200
+                           project=milestone.project, delete_form=DeleteMilestoneForm(formdata=None)), \
+        400 if request.method == "POST" else 200
+
+
+@bp.post("/milestones/<int:milestone_id>/delete")
+@login_required
+def delete_milestone(milestone_id: int):
+    """Clerks remove a milestone recorded by mistake, giving a reason (audited)."""
+    milestone = services.get_milestone(milestone_id)
+    require(current_user, Permission.BUDGETS_MILESTONE_MANAGE)
+    form = DeleteMilestoneForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                project_id = services.delete_milestone(current_user, milestone, reason=form.reason.data).id
+        except InvalidInput as error:
+            _field_error(form, error)
+        else:
+            flash(_("The milestone is deleted."), "success")
+            return redirect(url_for("budgets.project", project_id=project_id, _anchor="milestones"))
+    return render_template("budgets/milestone_form.html", form=MilestoneForm(obj=milestone), milestone=milestone,
+                           project=milestone.project, delete_form=form), 400
 
 
 @bp.get("/<int:process_id>/execution")

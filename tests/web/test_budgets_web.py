@@ -267,6 +267,21 @@ def test_milestones_pages_progress_and_permissions(app, client):
     overview = client.get(f"/budgets/{process_id}/execution").get_data(as_text=True)
     assert "Completed (1)" in overview and "Park" in overview and 'value="100"' in overview
     assert "Trees" not in overview
+    # A milestone recorded by mistake is deleted by a clerk, with a reason the audit log keeps.
+    delete = f"/budgets/milestones/{milestone_id}/delete"
+    assert post_form(rita, delete, {"reason": "Not mine to delete"}).status_code == 403
+    refused = post_form(clerk, delete, {"reason": ""})
+    assert refused.status_code == 400 and "Delete the milestone" in refused.get_data(as_text=True)
+    done = post_form(clerk, delete, {"reason": "Entered for the wrong project"}, follow_redirects=True)
+    assert "The milestone is deleted." in done.get_data(as_text=True)
+    with app.app_context():
+        from agora.audit import AuditEntry
+
+        assert db.session.get(BudgetMilestone, milestone_id) is None
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "budget.milestone.delete"))
+        assert entry.details_dict["reason"] == "Entered for the wrong project"
+        assert entry.details_dict["title"] == "Trees planted"
+    assert "No milestone has been recorded yet." in rita.get(f"/budgets/projects/{park}").get_data(as_text=True)
 
 
 def test_project_image_checked_stripped_and_served(app, client):
