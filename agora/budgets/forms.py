@@ -58,7 +58,15 @@ class ProjectForm(FlaskForm):
                                      "removed before it is published."))
     image_alt = StringField(_l("Describe the image"), validators=[Optional(), Length(max=300)],
                             description=_l("For people who cannot see it. Required with an image."))
+    panel_goal_id = SelectField(_l("Responds to a citizens' panel goal"), coerce=str, validators=[Optional()],
+                                choices=[SelectChoice("", _l("No panel goal"))],
+                                description=_l("Optional: an adopted panel goal this project helps reach."))
     submit = SubmitField(_l("Submit the project"))
+
+    def set_panel_goals(self, goals) -> None:
+        """``goals``: (id, label) pairs of adopted panel goals (agora.panelwork.services.goal_choices)."""
+        self.panel_goal_id.choices = [SelectChoice("", _l("No panel goal"))] + [
+            SelectChoice(str(goal_id), label) for goal_id, label in goals]
 
 
 class ValuationForm(FlaskForm):

@@ -99,6 +99,9 @@ class BudgetProject(db.Model):
     on_ballot: Mapped[bool] = mapped_column(default=False)
     # The successful proposal this project comes from, if any (see agora.proposals.services.send_to_budget).
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
+    # Optional: the adopted citizens' panel goal (agora.panelwork) the project helps reach. Checked by the
+    # services, like proposals.panel_goal_id (a foreign key would make SQLite rebuild the table).
+    panel_goal_id: Mapped[int | None] = mapped_column(index=True)
     # An optional image from the author: type checked by content, metadata stripped, loaded only when served.
     image: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     image_type: Mapped[str | None] = mapped_column(String(20))

@@ -333,6 +333,7 @@ class ProjectData:
     location: str = ""
     image: bytes | None = None
     image_alt: str = ""
+    panel_goal_id: int | None = None  # an adopted citizens' panel goal the project helps reach
 
 
 def _check_image(data: bytes, alt: str) -> tuple[bytes, str, str]:
@@ -377,9 +378,12 @@ def submit_project(actor: User, process: BudgetProcess, data: ProjectData) -> Bu
     if not data.estimated_cost or not 0 < data.estimated_cost <= heading.amount:
         raise InvalidInput(_("The estimated cost must be positive and at most the heading's budget (%(amount)s).",
                              amount=money(heading.amount, process)), field="estimated_cost")
+    from agora.panelwork.services import check_linkable_goal
+
     project = BudgetProject(process_id=process.id, heading_id=heading.id, title=title,
                             description=(data.description or "").strip(), location=(data.location or "").strip()[:200],
-                            estimated_cost=int(data.estimated_cost), author_id=actor.id)
+                            estimated_cost=int(data.estimated_cost), author_id=actor.id,
+                            panel_goal_id=check_linkable_goal(data.panel_goal_id))
     if data.image:
         project.image, project.image_type, project.image_alt = _check_image(data.image, data.image_alt)
     db.session.add(project)

@@ -24,6 +24,7 @@ from agora.census.services import list_districts
 from agora.db import unit_of_work
 from agora.errors import Conflict, InvalidInput, PhaseClosed
 from agora.extensions import limiter
+from agora.panelwork.services import goal_choices as panel_goal_choices
 from agora.permissions import Permission, can, require
 from agora.text import render_markdown
 from agora.web import download as _download
@@ -209,6 +210,7 @@ def new_project(process_id: int):
     form = ProjectForm()
     form.heading_id.choices = [SelectChoice(h.id, f"{h.name} ({services.money(h.amount, process)})")
                                for h in process.headings]
+    form.set_panel_goals(panel_goal_choices())
     if form.validate_on_submit():
         image = None
         if form.image.data and getattr(form.image.data, "filename", ""):
@@ -221,7 +223,8 @@ def new_project(process_id: int):
                 project = services.submit_project(current_user, process, services.ProjectData(
                     title=form.title.data, heading_id=form.heading_id.data, estimated_cost=form.estimated_cost.data,
                     description=form.description.data, location=form.location.data or "", image=image,
-                    image_alt=form.image_alt.data or ""))
+                    image_alt=form.image_alt.data or "",
+                    panel_goal_id=int(form.panel_goal_id.data) if form.panel_goal_id.data else None))
                 project_id = project.id
         except InvalidInput as error:
             _field_error(form, error)

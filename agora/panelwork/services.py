@@ -702,10 +702,12 @@ class Responses:
     proposals: list[Proposal]
     commitment_goals: list[Any]
     commitments: int
+    budget_projects: list[Any]
 
 
 def responses(goal: PanelGoal) -> Responses:
-    """Public proposals and civic-commitment goals that respond to this panel goal."""
+    """Public proposals, participatory-budget projects and civic-commitment goals that respond to this goal."""
+    from agora.budgets.models import BudgetProject
     from agora.commitments.models import Commitment
     from agora.commitments.models import Goal as CommitmentGoal
     from agora.proposals.models import Proposal
@@ -717,7 +719,10 @@ def responses(goal: PanelGoal) -> Responses:
                                                .order_by(CommitmentGoal.id)))
     commitments = db.session.scalar(select(func.count()).select_from(Commitment).where(
         Commitment.goal_id.in_([g.id for g in commitment_goals]))) if commitment_goals else 0
-    return Responses(proposals=proposals, commitment_goals=commitment_goals, commitments=commitments or 0)
+    projects = list(db.session.scalars(select(BudgetProject).where(BudgetProject.panel_goal_id == goal.id)
+                                       .order_by(BudgetProject.id)))
+    return Responses(proposals=proposals, commitment_goals=commitment_goals, commitments=commitments or 0,
+                     budget_projects=projects)
 
 
 def my_panels(user: User | None) -> list[PanelMember]:

@@ -400,7 +400,7 @@ def send_to_budget(actor: User, proposal: Proposal, heading: BudgetHeading, *, e
                              amount=money(heading.amount, process)), field="estimated_cost")
     project = BudgetProject(process_id=process.id, heading_id=heading.id, title=proposal.title[:200],
                             description=f"{proposal.summary}\n\n{proposal.body}", estimated_cost=int(estimated_cost),
-                            author_id=proposal.author_id, proposal_id=proposal.id)
+                            author_id=proposal.author_id, proposal_id=proposal.id, panel_goal_id=proposal.panel_goal_id)
     try:
         with db.session.begin_nested():
             db.session.add(project)

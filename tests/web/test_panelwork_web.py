@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from helpers import PASSWORD, make_user, post_form
+from sqlalchemy import select
 
 from agora.db import db, utcnow
 from agora.panels.models import Panel, PanelMember
@@ -277,6 +278,39 @@ def test_a_proposal_chooses_an_adopted_goal_and_both_pages_show_the_link(app, cl
     public = client.get(f"/panels/{a}/goals/1").get_data(as_text=True)
     assert "Responding to this goal: 1 proposal and 0 commitments." in public
     assert "A bike lane on the Diestsesteenweg" in public
+    # A participatory-budget project responds to the goal too (a draft goal is refused, by field).
+    from agora.budgets import services as budgets
+
+    with app.test_request_context():
+        admin = make_user("pb-admin@example.org", roles=[Role.ADMIN])
+        process = budgets.create_process(admin, budgets.ProcessRules(title="Budget 2027", city_amount=100_000))
+        budgets.set_phase(admin, process, "accepting")
+        db.session.commit()
+        process_id, heading_id = process.id, process.headings[0].id
+    url = f"/budgets/{process_id}/projects/new"
+    assert "More safe bicycle routes to schools" in client.get(url).get_data(as_text=True)
+    project = {"title": "Bike racks at every school", "description": "Racks for 40 bikes.", "heading_id":
+               str(heading_id), "estimated_cost": "20000"}
+    assert post_form(client, url, {**project, "panel_goal_id": str(draft_id)}).status_code == 400
+    made = post_form(client, url, {**project, "panel_goal_id": str(goal_id)})
+    assert made.status_code == 302
+    page = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "Responds to" in page and f'href="/panels/{a}/goals/1"' in page
+    public = client.get(f"/panels/{a}/goals/1").get_data(as_text=True)
+    assert "Participatory budget projects" in public and "Bike racks at every school" in public
+    with app.test_request_context():
+        from agora.accounts.models import User
+        from agora.budgets.models import BudgetHeading
+        from agora.proposals import services as proposals
+        from agora.proposals.models import Proposal
+
+        admin = db.session.scalar(select(User).where(User.email == "pb-admin@example.org"))
+        proposal = db.session.scalar(select(Proposal).where(Proposal.panel_goal_id == goal_id))
+        proposal.status = "successful"
+        sent = proposals.send_to_budget(admin, proposal, db.session.get(BudgetHeading, heading_id),
+                                        estimated_cost=50_000)
+        db.session.commit()
+        assert sent.panel_goal_id == goal_id  # a project made from the proposal keeps its goal
 
 
 def test_public_goal_page_in_dutch(app, client):
