@@ -82,7 +82,7 @@ DEFAULTS: dict[str, Any] = {
     # (versions shared by every process), "redis", "memory" (one process only: development, tests) or "off".
     "PAGE_CACHE": "auto",
     "PAGE_CACHE_SECONDS": 60,  # longest life of a copy (what a page shows from other pages refreshes by then)
-    "PAGE_CACHE_ENTRIES": 2000,  # copies kept per process
+    "PAGE_CACHE_ENTRIES": 500,  # copies kept per process (a proposal page with comments is 20-60 kB)
     "PAGE_CACHE_PREFIX": "agora:page:",  # Redis keys of the page versions
     "JOBS_QUEUE": "agora",
     "JOBS_TIMEOUT": 6 * 3600,  # seconds an RQ job may run
