@@ -2,7 +2,10 @@
 
 Each entry stores the SHA-256 of its own content together with the previous entry's hash,
 so changing, removing or reordering any row breaks the chain from that row on;
-:func:`verify_chain` (``agora audit verify``) finds the first broken link.
+:func:`verify_chain` (``agora audit verify``) finds the first broken link. Removing the *last*
+rows leaves a shorter chain that still holds: publish the head hash from time to time (in the
+minutes of a council meeting, on the website), and ``agora audit verify --head HASH`` checks that
+the published entry is still in the log.
 """
 
 from __future__ import annotations
@@ -122,12 +125,15 @@ class ChainReport:
     ok: bool
     first_bad_id: int | None = None
     reason: str = ""
+    head: str = GENESIS_HASH  # the last entry's hash: publish it to detect later removals
 
 
-def verify_chain() -> ChainReport:
-    """Walk the log in order and check every entry's hash and its link to the previous one."""
+def verify_chain(published_head: str | None = None) -> ChainReport:
+    """Walk the log in order and check every entry's hash and its link to the previous one; with
+    ``published_head`` (a head hash published earlier), also that this entry is still in the chain."""
     prev = GENESIS_HASH
     count = 0
+    seen_published = published_head in (None, GENESIS_HASH)
     for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(1000):
         count += 1
         if entry.prev_hash != prev:
@@ -135,4 +141,8 @@ def verify_chain() -> ChainReport:
         if entry.compute_hash() != entry.hash:
             return ChainReport(count, False, entry.id, "content does not match its hash")
         prev = entry.hash
-    return ChainReport(count, True)
+        seen_published = seen_published or entry.hash == published_head
+    if not seen_published:
+        return ChainReport(count, False, None, f"the published head {published_head} is not in the log: entries "
+                                               "up to it were removed or rewritten", head=prev)
+    return ChainReport(count, True, head=prev)

@@ -120,16 +120,20 @@ audit_group = click.Group("audit", help="The audit log.")
 
 
 @audit_group.command("verify")
+@click.option("--head", "published_head", metavar="HASH",
+              help="a head hash published earlier: also check that this entry is still in the log")
 @with_appcontext
-def audit_verify_command() -> None:
+def audit_verify_command(published_head: str | None) -> None:
     """Check the hash chain of the audit log; exit 1 if it was tampered with."""
     from agora.audit import verify_chain
 
-    report = verify_chain()
+    report = verify_chain(published_head)
     if report.ok:
-        click.echo(f"audit log intact: {report.entries} entries")
+        click.echo(f"audit log intact: {report.entries} entries; head {report.head} (publish it: a later "
+                   "'agora audit verify --head' with it detects removed entries)")
         return
-    click.echo(f"audit log TAMPERED at entry {report.first_bad_id}: {report.reason}", err=True)
+    where = f" at entry {report.first_bad_id}" if report.first_bad_id else ""
+    click.echo(f"audit log TAMPERED{where}: {report.reason}", err=True)
     sys.exit(1)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers import make_user
 from sqlalchemy import func, select, text
@@ -53,6 +55,24 @@ def test_cli_detects_a_tampered_row(app, runner, tamper):
     bad = runner.invoke(args=["audit", "verify"])
     assert bad.exit_code == 1
     assert "TAMPERED" in bad.output
+
+
+def test_removing_the_last_entries_is_caught_by_a_published_head(app, runner):
+    with app.test_request_context():
+        _write_entries()
+        ok = runner.invoke(args=["audit", "verify"])
+        head = re.search(r"head ([0-9a-f]{64})", ok.output).group(1)
+        assert head == db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+        _write_entries(1)  # later entries keep the published head inside the chain
+        assert runner.invoke(args=["audit", "verify", "--head", head]).exit_code == 0
+        with db.engine.begin() as conn:  # someone removes the last two entries
+            conn.execute(text("DELETE FROM audit WHERE id >= (SELECT MAX(id) - 1 FROM audit)"))
+        db.session.remove()
+    shorter = runner.invoke(args=["audit", "verify"])
+    assert shorter.exit_code == 0, "a shortened chain still holds together: only a published head tells"
+    caught = runner.invoke(args=["audit", "verify", "--head", head])
+    assert caught.exit_code == 1
+    assert f"the published head {head} is not in the log" in caught.output
 
 
 def test_cli_create_admin_is_audited(app, runner):

@@ -72,6 +72,16 @@ def test_admin_grants_and_revokes_roles_with_audit(app, client):
     assert post_form(client, f"/admin/users/{target}", {"role": "clerk", "action": "revoke"}).status_code == 302
     audit_page = client.get("/admin/audit").get_data(as_text=True)
     assert "role.grant" in audit_page and "role.revoke" in audit_page
+    verified = client.get("/admin/audit?verify=1").get_data(as_text=True)
+    assert "The chain is intact: 2 entries checked." in verified
+    with app.app_context():
+        from sqlalchemy import select
+
+        from agora.audit import AuditEntry
+        from agora.db import db
+
+        head = db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    assert f'<code class="hash">{head}</code>' in verified  # to publish
 
 
 def test_last_admin_cannot_be_revoked(app, client):
