@@ -69,6 +69,15 @@ class ProjectForm(FlaskForm):
             SelectChoice(str(goal_id), label) for goal_id, label in goals]
 
 
+class ProjectImageForm(FlaskForm):
+    image = FileField(_l("Image"), render_kw={"accept": "image/png,image/jpeg,image/webp"},
+                      description=_l("A PNG, JPEG or WebP image, at most 1 MB. Location and camera details are "
+                                     "removed before it is published."))
+    image_alt = StringField(_l("Describe the image"), validators=[DataRequired(), Length(max=300)],
+                            description=_l("For people who cannot see it."))
+    submit = SubmitField(_l("Save the image"))
+
+
 class ValuationForm(FlaskForm):
     feasibility = SelectField(_l("Feasibility"), choices=_choices(services.FEASIBILITY))
     price = IntegerField(_l("Official price (EUR)"), validators=[Optional(), NumberRange(min=1)])

@@ -45,7 +45,7 @@ from agora.budgets.models import (
 )
 from agora.db import db, unit_of_work, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PhaseClosed
-from agora.permissions import Permission, object_rule, require
+from agora.permissions import Permission, can, object_rule, require
 
 if TYPE_CHECKING:
     from agora.accounts.models import User
@@ -389,6 +389,30 @@ def submit_project(actor: User, process: BudgetProcess, data: ProjectData) -> Bu
     db.session.add(project)
     db.session.flush()
     follow_project(actor, project)  # the author hears of its milestones if it is funded
+    return project
+
+
+def may_set_image(actor: User | None, project: BudgetProject) -> bool:
+    """The author while projects are submitted and reviewed; clerks at any time (a photo of the works)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if can(actor, Permission.BUDGETS_MILESTONE_MANAGE):
+        return True
+    return project.author_id == actor.id and project.heading.process.phase in ("accepting", "reviewing")
+
+
+def set_project_image(actor: User, project: BudgetProject, image: bytes, alt: str) -> BudgetProject:
+    """Add or replace a project's image after submission (checked, metadata removed, alt text required).
+    Raises PermissionDenied (see :func:`may_set_image`) or InvalidInput naming the field. Audited."""
+    if not may_set_image(actor, project):
+        raise PermissionDenied(_("Only the project's author, while projects are submitted and reviewed, or a "
+                                 "clerk can change its image."))
+    if not image:
+        raise InvalidInput(_("Choose an image file."), field="image")
+    replaced = project.image_type is not None
+    project.image, project.image_type, project.image_alt = _check_image(image, alt)
+    db.session.flush()
+    audit.record(actor, "budget.project.image", project, details={"replaced": replaced, "alt": project.image_alt})
     return project
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,6 +18,7 @@ from agora.budgets.forms import (
     PhaseForm,
     ProcessForm,
     ProjectForm,
+    ProjectImageForm,
     ReceiptForm,
     ValuationForm,
 )
@@ -235,7 +238,7 @@ def new_project(process_id: int):
         400 if request.method == "POST" else 200
 
 
-def _project_page(item, *, form=None, milestone_form=None, status=200):
+def _project_page(item, *, form=None, milestone_form=None, image_form=None, status=200):
     process = item.heading.process
     if form is None:
         form = ValuationForm(obj=item)
@@ -252,6 +255,8 @@ def _project_page(item, *, form=None, milestone_form=None, status=200):
                            valuator=can(current_user, Permission.BUDGETS_PROJECT_VALUATE), funded=funded,
                            execution=services.execution(item) if funded else None,
                            milestone_form=milestone_form if manage_milestones else None,
+                           image_form=(image_form or ProjectImageForm(formdata=None))
+                           if services.may_set_image(current_user, item) else None,
                            following=services.is_following(current_user, item)), status
 
 
@@ -270,8 +275,37 @@ def project_image(project_id: int):
     response = Response(item.image, mimetype=item.image_type)
     response.headers["Content-Disposition"] = f'inline; filename="project-{item.id}"'
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    return response
+    # The image can be replaced at the same address: browsers ask again, and get "not modified" if it is not.
+    response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(hashlib.sha256(item.image).hexdigest()[:32])
+    return response.make_conditional(request)
+
+
+@bp.post("/projects/<int:project_id>/image")
+@login_required
+@limiter.limit(_post_limit)
+def set_image(project_id: int):
+    """The author (while submitted and reviewed) or a clerk adds or replaces the project's image."""
+    item = services.get_project(project_id)
+    if not services.may_set_image(current_user, item):
+        abort(403)
+    form = ProjectImageForm()
+    if form.validate_on_submit():
+        image = None
+        if form.image.data and getattr(form.image.data, "filename", ""):
+            try:
+                image = form.image.data.read(current_app.config["BUDGETS_MAX_IMAGE_BYTES"] + 1)  # one more: too large
+            finally:
+                form.image.data.close()
+        try:
+            with unit_of_work():
+                services.set_project_image(current_user, item, image or b"", form.image_alt.data)
+        except InvalidInput as error:
+            _field_error(form, error)
+        else:
+            flash(_("The image is saved."), "success")
+            return redirect(url_for("budgets.project", project_id=project_id))
+    return _project_page(services.get_project(project_id), image_form=form, status=400)
 
 
 @bp.post("/projects/<int:project_id>/valuate")

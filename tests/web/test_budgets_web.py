@@ -340,6 +340,42 @@ def test_project_image_checked_stripped_and_served(app, client):
     with app.app_context():
         other = db.session.scalar(sa.select(BudgetProject.id).where(BudgetProject.title == "No picture"))
     assert client.get(f"/budgets/projects/{other}/image").status_code == 404
+    # Added after submission by the author (while submitted and reviewed), checked the same way.
+    add = f"/budgets/projects/{other}/image"
+    assert "Add an image" in rita.get(f"/budgets/projects/{other}").get_data(as_text=True)
+    bad = post_form(rita, add, {"image": (io.BytesIO(b"GIF89a"), "x.gif"), "image_alt": "x"},
+                    content_type="multipart/form-data")
+    assert bad.status_code == 400 and "must be a PNG, JPEG or WebP" in bad.get_data(as_text=True)
+    added = post_form(rita, add, {"image": (io.BytesIO(tiny_png()), "later.png"), "image_alt": "The pond site"},
+                      content_type="multipart/form-data")
+    assert added.status_code == 302
+    served = client.get(add)
+    assert served.status_code == 200 and served.mimetype == "image/png"
+    assert served.headers["Cache-Control"] == "no-cache"
+    again = client.get(add, headers={"If-None-Match": served.headers["ETag"]})
+    assert again.status_code == 304  # unchanged: the browser keeps its copy
+    # Another resident may not; once balloting starts the author may not either, a clerk still may.
+    with app.app_context():
+        make_user("pbw3-sam@example.org", verified=True)
+    sam = _login(client, "pbw3-sam@example.org")
+    assert post_form(sam, add, {"image": (io.BytesIO(tiny_png()), "x.png"), "image_alt": "Mine"},
+                     content_type="multipart/form-data").status_code == 403
+    with app.test_request_context():
+        from agora.accounts.models import User
+
+        admin = db.session.scalar(sa.select(User).where(User.email == "pbw3-admin@example.org"))
+        process = db.session.get(BudgetProcess, process_id)
+        services.set_phase(admin, process, "valuating")
+        db.session.commit()
+    assert post_form(rita, add, {"image": (io.BytesIO(tiny_png()), "x.png"), "image_alt": "Late"},
+                     content_type="multipart/form-data").status_code == 403
+    assert "Add an image" not in rita.get(f"/budgets/projects/{other}").get_data(as_text=True)
+    clerk = _login(client, "pbw3-admin@example.org")
+    replaced = post_form(clerk, add, {"image": (io.BytesIO(plain), "works.jpg"), "image_alt": "Works begin"},
+                         content_type="multipart/form-data")
+    assert replaced.status_code == 302
+    changed = client.get(add, headers={"If-None-Match": served.headers["ETag"]})
+    assert changed.status_code == 200 and changed.data == plain  # a new image, not "not modified"
 
 
 def test_a_large_budget_vote_is_counted_by_a_background_job(app, client, monkeypatch):
