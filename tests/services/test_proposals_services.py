@@ -311,3 +311,14 @@ def test_fifty_concurrent_supports_by_one_user_record_exactly_one(app):
         with app.app_context():
             assert count(ProposalSupport, ProposalSupport.proposal_id == proposal_id) == 1
             assert db.session.get(Proposal, proposal_id).support_count == 1
+
+
+def test_postgresql_search_index_takes_new_proposals_directly(app):
+    """No GIN pending list that every search would scan until vacuum (see migration 9d3e2a61c0f4)."""
+    if app.config["TEST_BACKEND"] != "postgresql":
+        pytest.skip("an option of PostgreSQL's GIN index; SQLite searches its FTS5 table")
+    from sqlalchemy import text
+
+    with app.app_context():
+        options = db.session.scalar(text("SELECT reloptions FROM pg_class WHERE relname = 'ix_proposals_search'"))
+    assert "fastupdate=off" in options
