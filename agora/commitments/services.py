@@ -310,14 +310,19 @@ def edit_goal(actor: User, goal: Goal, *, title: str, description: str = "") -> 
     """Reword a goal's title and description (administrators; audited with the earlier text). What it
     measures (indicator, baseline, target, deadline) stays: commitments and measurements refer to it."""
     require(actor, Permission.COMMITMENTS_GOAL_MANAGE)
+    return _reword(actor, goal, "commitments.goal.edit", title, description)
+
+
+def _reword(actor: User, item: Goal | Commitment, action: str, title: str, description: str):
+    """New title and description for a goal or a commitment, audited with the earlier text."""
     title = _text(title, "title", required=True, max_len=200)
     description = _text(description, "description", required=False, max_len=10000)
-    if (title, description) != (goal.title, goal.description):
-        audit.record(actor, "commitments.goal.edit", goal,
-                     details={"earlier_title": goal.title, "earlier_description": goal.description})
-        goal.title, goal.description, goal.edited_at = title, description, utcnow()
+    if (title, description) != (item.title, item.description):
+        audit.record(actor, action, item, details={"earlier_title": item.title,
+                                                   "earlier_description": item.description})
+        item.title, item.description, item.edited_at = title, description, utcnow()
         db.session.flush()
-    return goal
+    return item
 
 
 def record_measurement(actor: User, goal: Goal, *, measured_on: date, value, note: str = "") -> GoalMeasurement:
@@ -466,14 +471,7 @@ def edit_commitment(actor: User, commitment: Commitment, *, title: str, descript
     require(actor, Permission.COMMITMENTS_COMMITMENT_UPDATE, commitment)
     if commitment.status == "withdrawn":
         raise Conflict(_("This commitment was withdrawn: it can no longer be edited."))
-    title = _text(title, "title", required=True, max_len=200)
-    description = _text(description, "description", required=False, max_len=10000)
-    if (title, description) != (commitment.title, commitment.description):
-        audit.record(actor, "commitments.commitment.edit", commitment,
-                     details={"earlier_title": commitment.title, "earlier_description": commitment.description})
-        commitment.title, commitment.description, commitment.edited_at = title, description, utcnow()
-        db.session.flush()
-    return commitment
+    return _reword(actor, commitment, "commitments.commitment.edit", title, description)
 
 
 def _notify_about(commitment: Commitment, kind: str, message, actor: User | None) -> None:
