@@ -179,3 +179,20 @@ def irv_options(config: dict, profile: Profile) -> dict:
         "tie_break": tb,
         "excluded": tuple(c["name"] for c in config["candidates"] if c.get("excluded")),
     }
+
+
+def stv_options(config: dict, profile: Profile) -> dict:
+    """Our WIGM STV options equivalent to an RCTab multi-winner config (fractional surpluses
+    truncated to the config's decimals)."""
+    r = config["rules"]
+    opts = irv_options(config, profile)
+    for key in ("batch_elimination", "threshold", "continue_until_two"):
+        opts.pop(key)
+    return {
+        "seats": int(r["numberOfWinners"]),
+        "rule": "wigm",
+        "quota": "droop_fractional" if r.get("nonIntegerWinningThreshold") else "droop",
+        "decimals": int(r["decimalPlacesForVoteArithmetic"]),
+        "one_winner_per_round": r["winnerElectionMode"] == "multiWinnerAllowOnlyOneWinnerPerRound",
+        **opts,
+    }

@@ -159,18 +159,7 @@ def test_rctab_multi_seat_fixtures_with_wigm(rctab, name):
     round) and adds a round after the last seat to show the final surplus; those rounds carry
     no new totals and are left out of the comparison, every other round must match."""
     config, profile, expected = rs.load(rctab / name)
-    rules = config["rules"]
-    opts = rs.irv_options(config, profile)
-    for key in ("batch_elimination", "threshold", "continue_until_two"):
-        opts.pop(key)
-    r = stv(
-        profile,
-        seats=int(rules["numberOfWinners"]),
-        rule="wigm",
-        quota="droop_fractional" if rules.get("nonIntegerWinningThreshold") else "droop",
-        decimals=int(rules["decimalPlacesForVoteArithmetic"]),
-        **opts,
-    )
+    r = stv(profile, **rs.stv_options(config, profile))
     report = overall_report(expected)
     theirs = []
     for rd in report["results"]:
@@ -192,3 +181,58 @@ def test_rctab_multi_seat_fixtures_with_wigm(rctab, name):
     elected_order = [x["elected"] for rd in report["results"] for x in rd["tallyResults"] if "elected" in x]
     assert set(r.winners) == set(elected_order)
     assert r.winners[0] == elected_order[0]
+
+
+def compare_fractional_round(mine, exp, *, last_surplus_of=None):
+    """One multi-seat round in exact numbers: tallies, threshold, inactive ballots by cause,
+    decisions and transfers. RCTab reports the value a surplus loses to truncation as a
+    "residual surplus" transfer; ours is the surplus less what moved. The surplus of
+    ``last_surplus_of`` (the last winner, which RCTab moves after the seats are filled and we
+    do not) is left to the caller."""
+    at = f"round {mine.number}"
+    assert {k: Fraction(v) for k, v in mine.tallies.items()} == {
+        k: Fraction(v) for k, v in exp["tally"].items()
+    }, at
+    assert mine.threshold == Fraction(exp["threshold"]), at
+    inactive = {CAUSE[k]: Fraction(v) for k, v in exp["inactiveBallots"].items() if k in CAUSE}
+    assert dict(mine.inactive) == inactive, at
+    for what in ("elected", "eliminated"):
+        assert sorted(getattr(mine, what)) == sorted(x[what] for x in exp["tallyResults"] if what in x), at
+    for x in exp["tallyResults"]:
+        src = x.get("elected", x.get("eliminated"))
+        if src == last_surplus_of:
+            continue
+        theirs = {k: Fraction(v) for k, v in x["transfers"].items() if k != "residual surplus"}
+        moved = {k: Fraction(v) for k, v in mine.transfers.get(src, {}).items()}
+        assert moved == theirs, f"{at} transfers of {src}"
+        if "elected" in x:
+            residual = mine.tallies[src] - mine.threshold - sum(moved.values())
+            assert residual == Fraction(x["transfers"].get("residual surplus", "0")), f"{at} residual of {src}"
+
+
+def test_allow_only_one_winner_per_round(rctab):
+    """RCTab's "allow only one winner per round": A, B and C all pass the threshold in round 1,
+    only the first in candidate order is elected and its surplus moves before the next election.
+    RCTab also moves the last winner's surplus, in an extra round (its round 4: no decision,
+    every winner at the threshold, the surplus shown as "finalRoundSurplus"); we stop when the
+    seats are filled. Rounds 1-3 are compared in full; the extra round is checked against our
+    last winner's surplus."""
+    config, profile, expected = rs.load(rctab / "test_set_allow_only_one_winner_per_round")
+    report = overall_report(expected)
+    r = stv(profile, **rs.stv_options(config, profile))
+    theirs = report["results"]
+    assert len(theirs) == len(r.rounds) + 1
+    last = r.winners[-1]
+    for mine, exp in zip(r.rounds, theirs, strict=False):
+        assert len(mine.elected) == 1, f"round {mine.number}"
+        compare_fractional_round(mine, exp, last_surplus_of=last if mine is r.rounds[-1] else None)
+    assert list(r.winners) == [x["elected"] for rd in theirs for x in rd["tallyResults"] if "elected" in x]
+    extra = theirs[-1]
+    assert extra["tallyResults"] == []
+    assert {k: Fraction(v) for k, v in extra["tally"].items() if k in r.winners} == dict.fromkeys(
+        r.winners, r.quota
+    )
+    final = next(x["transfers"] for x in theirs[-2]["tallyResults"] if x.get("elected") == last)
+    assert sum(Fraction(v) for v in final.values()) == r.rounds[-1].tallies[last] - r.quota
+    assert Fraction(extra["inactiveBallots"]["finalRoundSurplus"]) == Fraction(final.get("exhausted", "0"))
+    assert int(report["summary"]["totalNumBallots"]) == profile.n_ballots
