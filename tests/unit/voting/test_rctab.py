@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 import rctab_support as rs
 
-from voting import irv, stv
+from voting import bottoms_up, irv, sequential_irv, stv
 
 CAUSE = {
     "exhaustedChoices": "exhausted_choices",
@@ -47,9 +47,9 @@ def overall_report(expected):
     return next(e for e in expected if "precinct" not in e["config"].get("contest", "").lower())
 
 
-def compare_rounds(result, report, *, upto=None):
+def compare_rounds(rounds, report, *, upto=None):
     theirs = report["results"][:upto]
-    ours = result.rounds[:upto]
+    ours = rounds[:upto]
     assert len(ours) == len(theirs)
     for mine, exp in zip(ours, theirs, strict=True):
         tally = {k: str(v) for k, v in mine.tallies.items() if k in exp["tally"] or v}
@@ -73,7 +73,7 @@ def test_rctab_fixture_every_round(rctab, name):
     report = overall_report(expected)
     # rng only feeds a lot; where RCTab would draw at random these fixtures have no tie
     result = irv(profile, **rs.irv_options(config, profile), rng=0)
-    compare_rounds(result, report)
+    compare_rounds(result.rounds, report)
     assert int(report["summary"]["totalNumBallots"]) == profile.n_ballots
     assert report["summary"]["undervotes"] == result.blank_ballots
 
@@ -120,7 +120,7 @@ def test_rctab_random_tie_fixtures_up_to_the_draw(rctab, name):
     r = irv(profile, **rs.irv_options(config, profile), rng=2024)
     assert r.tie_breaks, "a tie-break was expected"
     first_tie = r.tie_breaks[0].round
-    compare_rounds(r, report, upto=first_tie - 1)
+    compare_rounds(r.rounds, report, upto=first_tie - 1)
     for t in r.tie_breaks:
         assert t.chosen in t.tied
         assert set(t.steps) <= set(t.inputs)
@@ -236,3 +236,37 @@ def test_allow_only_one_winner_per_round(rctab):
     assert sum(Fraction(v) for v in final.values()) == r.rounds[-1].tallies[last] - r.quota
     assert Fraction(extra["inactiveBallots"]["finalRoundSurplus"]) == Fraction(final.get("exhausted", "0"))
     assert int(report["summary"]["totalNumBallots"]) == profile.n_ballots
+
+
+def test_bottoms_up_with_static_threshold(rctab):
+    """Bottoms-up using a percentage threshold: eliminate from the bottom until every continuing
+    candidate has 15 % of the first round's active ballots (doesFirstRoundDetermineThreshold);
+    all of them win. Every round is compared."""
+    config, profile, expected = rs.load(rctab / "multi_seat_bottoms_up_with_static_threshold")
+    rules = config["rules"]
+    assert rules["winnerElectionMode"] == "bottomsUpUsingPercentageThreshold"
+    report = overall_report(expected)
+    opts = rs.irv_options(config, profile)
+    opts.pop("continue_until_two")
+    r = bottoms_up(profile, percentage=rules["multiSeatBottomsUpPercentageThreshold"], **opts)
+    compare_rounds(r.rounds, report)
+    assert r.rounds[-1].threshold == Fraction(report["summary"]["finalThreshold"])
+    assert sorted(r.winners) == sorted(r.rounds[-1].tallies)
+    assert int(report["summary"]["totalNumBallots"]) == profile.n_ballots
+    assert report["summary"]["undervotes"] == r.blank_ballots
+
+
+def test_sequential_irv_with_batch_elimination(rctab):
+    """Multi-pass IRV: RCTab writes one report per pass (``_1``, ``_2``, ``_3``); each pass's
+    rounds are compared in full with its report, earlier winners withdrawn."""
+    config, profile, expected = rs.load(rctab / "sequential_with_batch")
+    assert config["rules"]["winnerElectionMode"] == "multiPassIrv"
+    r = sequential_irv(profile, seats=int(config["rules"]["numberOfWinners"]), **rs.irv_options(config, profile))
+    assert len(expected) == len(r.winners) == 3
+    for p, report in enumerate(expected, start=1):
+        rounds = [x for x in r.rounds if x.extra["pass"] == p]
+        assert [x.extra["pass_round"] for x in rounds] == [x["round"] for x in report["results"]]
+        compare_rounds(rounds, report)
+        assert rounds[-1].elected == (r.winners[p - 1],)
+        assert int(report["summary"]["totalNumBallots"]) == profile.n_ballots
+        assert report["summary"]["undervotes"] == r.blank_ballots
