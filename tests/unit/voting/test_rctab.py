@@ -270,3 +270,20 @@ def test_sequential_irv_with_batch_elimination(rctab):
         assert rounds[-1].elected == (r.winners[p - 1],)
         assert int(report["summary"]["totalNumBallots"]) == profile.n_ballots
         assert report["summary"]["undervotes"] == r.blank_ballots
+
+
+def test_first_round_determines_threshold(rctab):
+    """IRV whose threshold is fixed by the first round (doesFirstRoundDetermineThreshold): 9 of
+    16 ballots throughout, though 5 exhaust; with two left and no one at 9, the one with more
+    votes wins. The round-1 tie for last place is broken by RCTab's own random draw from the
+    config's seed ("rctab_random"), so every round is compared."""
+    config, profile, expected = rs.load(rctab / "first_round_determines_threshold_test")
+    assert config["rules"]["doesFirstRoundDetermineThreshold"]
+    report = overall_report(expected)
+    r = irv(profile, **rs.irv_options(config, profile, rctab_draw=True))
+    assert r.options["threshold"] == "first_round"
+    compare_rounds(r.rounds, report)
+    assert [t.steps for t in r.tie_breaks] == [("rctab_random",)]
+    assert r.rounds[-1].threshold == int(report["summary"]["finalThreshold"])
+    assert int(report["summary"]["totalNumBallots"]) == profile.n_ballots
+    assert report["summary"]["undervotes"] == r.blank_ballots
