@@ -1,4 +1,5 @@
-"""Instant-runoff voting (IRV, single-seat RCV) with statutory rule options."""
+"""Instant-runoff voting (IRV, single-seat RCV) with statutory rule options, and its multi-seat
+variants: sequential IRV and bottoms-up elimination to a percentage."""
 
 from __future__ import annotations
 
