@@ -17,7 +17,9 @@ Single winner
     :func:`pairwise_matrix`
 Multi-winner
     :func:`stv` with ``rule`` in :data:`STV_RULES` (``"wigm"``, ``"scottish"``, ``"meek"``,
-    ``"ers97"``)
+    ``"ers97"``; ``one_winner_per_round`` as RCTab); :func:`sequential_irv` (IRV pass by
+    pass, earlier winners withdrawn); :func:`bottoms_up` (eliminate until every candidate has
+    a percentage; all win)
 One entry point
     :func:`tabulate` (method name + options, used by the command line and the app);
     :data:`METHODS`
@@ -54,7 +56,7 @@ from voting.condorcet import (
 )
 from voting.errors import BallotFormatError, RuleError, TieBreakError, VotingError
 from voting.io import read_ballots, read_blt, read_csv, read_preflib
-from voting.irv import irv
+from voting.irv import bottoms_up, irv, sequential_irv
 from voting.positional import borda, plurality
 from voting.results import INACTIVE_CAUSES, AuditTrail, RankedResult, Round, TieBreak
 from voting.stv import STV_RULES, stv
@@ -79,6 +81,7 @@ __all__ = [
     "TieBreakError",
     "VotingError",
     "borda",
+    "bottoms_up",
     "condorcet_winner",
     "copeland",
     "irv",
@@ -91,6 +94,7 @@ __all__ = [
     "read_csv",
     "read_preflib",
     "schulze",
+    "sequential_irv",
     "smith_set",
     "stv",
     "tabulate",
@@ -99,6 +103,8 @@ __all__ = [
 METHODS = {
     "irv": irv,
     "stv": stv,
+    "sequential-irv": sequential_irv,
+    "bottoms-up": bottoms_up,
     "schulze": schulze,
     "ranked-pairs": ranked_pairs,
     "copeland": copeland,

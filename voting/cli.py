@@ -32,10 +32,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="ballot file")
     p.add_argument("--method", required=True, choices=sorted(METHODS), help="counting method")
-    p.add_argument("--seats", type=int, help="seats to fill (stv; default: the BLT header, else 1)")
+    p.add_argument(
+        "--seats", type=int, help="seats to fill (stv, sequential-irv; default: the BLT header, else 1)"
+    )
     p.add_argument("--stv-rule", choices=STV_RULES, default="wigm", help="STV rule (default wigm)")
     p.add_argument("--quota", choices=QUOTAS, help="STV quota (default per rule)")
     p.add_argument("--decimals", type=int, help="STV fixed-point decimals (default per rule)")
+    p.add_argument(
+        "--one-winner-per-round", action="store_true", help="stv: elect at most one candidate per stage"
+    )
+    p.add_argument("--percentage", help="bottoms-up: share (in %%) every winner needs, e.g. 15")
     p.add_argument(
         "--overvote",
         choices=OVERVOTE_RULES,
@@ -54,9 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--threshold",
         choices=("continuing", "first_round"),
         default="continuing",
-        help="irv majority of continuing (default) or first-round ballots",
+        help="irv, sequential-irv, bottoms-up: of continuing (default) or first-round ballots",
     )
-    p.add_argument("--batch-elimination", action="store_true", help="irv batch elimination")
+    p.add_argument("--batch-elimination", action="store_true", help="irv, sequential-irv, bottoms-up")
     p.add_argument("--tie-break", help=f"comma-separated steps from {', '.join(TIE_BREAK_STEPS)}")
     p.add_argument("--seed", type=int, help="seed of the lot used to break ties")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -77,12 +83,19 @@ def _options(args: argparse.Namespace, profile_meta: dict) -> dict[str, Any]:
         opts["rng"] = args.seed
     if args.tie_break:
         opts["tie_break"] = tuple(s.strip() for s in args.tie_break.split(",") if s.strip())
-    if m == "irv" and profile_meta.get("withdrawn"):
+    runoffs = ("irv", "sequential-irv", "bottoms-up")
+    if m in runoffs and profile_meta.get("withdrawn"):
         opts["excluded"] = tuple(profile_meta["withdrawn"])
-    if m == "irv":
+    if m in runoffs:
         opts.update(
             ballot_rules, threshold=args.threshold, batch_elimination=args.batch_elimination, audit=args.audit
         )
+    if m == "sequential-irv":
+        opts["seats"] = args.seats or int(profile_meta.get("seats", 1))
+    elif m == "bottoms-up":
+        if args.percentage is None:
+            raise RuleError("bottoms-up needs --percentage", code="bad_percentage")
+        opts["percentage"] = args.percentage
     elif m == "stv":
         seats = args.seats or int(profile_meta.get("seats", 1))
         opts.update(
@@ -92,6 +105,8 @@ def _options(args: argparse.Namespace, profile_meta: dict) -> dict[str, Any]:
             opts["quota"] = args.quota
         if args.decimals is not None:
             opts["decimals"] = args.decimals
+        if args.one_winner_per_round:
+            opts["one_winner_per_round"] = True
         if profile_meta.get("withdrawn"):
             opts["excluded"] = tuple(profile_meta["withdrawn"])
     elif m == "plurality":
@@ -112,7 +127,9 @@ def format_table(result: RankedResult) -> str:
     """Readable round-by-round table of a result."""
     lines = [
         f"Method: {result.method}"
-        + (f" ({result.options.get('rule')}, {result.seats} seats)" if result.method == "stv" else ""),
+        + (f" ({result.options.get('rule')}, {result.seats} seats)" if result.method == "stv" else "")
+        + (f" ({result.seats} seats)" if result.method == "sequential-irv" else "")
+        + (f" ({_num(result.options.get('percentage'))} %)" if result.method == "bottoms-up" else ""),
         f"Ballots: {result.n_ballots} ({result.blank_ballots} blank)",
         "Rules: " + ", ".join(f"{k}={v}" for k, v in jsonable(result.options).items()),
     ]
@@ -141,7 +158,10 @@ def format_table(result: RankedResult) -> str:
             events.append("elected " + ", ".join(r.elected))
         if r.eliminated:
             events.append("eliminated " + ", ".join(r.eliminated))
-        lines.append(f"Round {r.number}: " + ("; ".join(events) or "-") + (f" ({r.note})" if r.note else ""))
+        where = f" (pass {r.extra['pass']}, round {r.extra['pass_round']})" if "pass" in r.extra else ""
+        lines.append(
+            f"Round {r.number}{where}: " + ("; ".join(events) or "-") + (f" ({r.note})" if r.note else "")
+        )
         for src, dest in r.transfers.items():
             moved = ", ".join(f"{k} {_num(v)}" for k, v in dest.items())
             lines.append(f"    transfer from {src}: {moved}")

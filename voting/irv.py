@@ -1,18 +1,21 @@
-"""Instant-runoff voting (IRV, single-seat RCV) with statutory rule options."""
+"""Instant-runoff voting (IRV, single-seat RCV) with statutory rule options, and its multi-seat
+variants: sequential IRV and bottoms-up elimination to a percentage."""
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from dataclasses import replace
+from fractions import Fraction
 
 import numpy as np
 
 from voting._walk import BLANK, Walker
 from voting.ballots import Profile
 from voting.errors import RuleError
-from voting.results import INACTIVE_CAUSES, AuditTrail, RankedResult, Round
+from voting.results import INACTIVE_CAUSES, AuditTrail, RankedResult, Round, TieBreak
 from voting.tiebreak import RngLike, TieBreaker
 
-__all__ = ["irv"]
+__all__ = ["bottoms_up", "irv", "sequential_irv"]
 
 
 def _sum_by(keys: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
@@ -121,6 +124,224 @@ def irv(
     >>> r.winners, [dict(x.tallies) for x in r.rounds]
     (('A',), [{'A': 4, 'B': 2, 'C': 3}, {'A': 6, 'C': 3}])
     """
+    return _runoff(
+        profile,
+        share=None,
+        overvote=overvote,
+        max_skipped=max_skipped,
+        duplicates=duplicates,
+        max_rankings=max_rankings,
+        threshold=threshold,
+        batch_elimination=batch_elimination,
+        continue_until_two=continue_until_two,
+        eliminate_first=eliminate_first,
+        excluded=excluded,
+        tie_break=tie_break,
+        rng=rng,
+        audit=audit,
+    )
+
+
+def bottoms_up(
+    profile: Profile,
+    *,
+    percentage: int | float | str | Fraction,
+    overvote: str = "exhaust_immediately",
+    max_skipped: int | None = None,
+    duplicates: str = "skip",
+    max_rankings: int | None = None,
+    threshold: str = "continuing",
+    batch_elimination: bool = False,
+    eliminate_first: Sequence[Hashable] = (),
+    excluded: Sequence[Hashable] = (),
+    tie_break: str | Sequence[str] = ("previous_rounds", "lot"),
+    rng: RngLike = None,
+    audit: bool = False,
+) -> RankedResult:
+    """Multi-winner count from the bottom: eliminate until every candidate has ``percentage``.
+
+    Rounds run as in :func:`irv` (no surplus is transferred); the count stops as soon as every
+    continuing candidate has at least ``percentage`` % of the round's active ballots (or of the
+    first round's, with ``threshold="first_round"``), and all of them win. This is RCTab's
+    "bottoms-up using percentage threshold"; the number of winners is not fixed in advance.
+
+    Parameters
+    ----------
+    profile : Profile
+        The ballots.
+    percentage : number or str
+        Share each winner needs, in percent (0 < percentage <= 100); read exactly (``"15.5"``).
+    threshold : {"continuing", "first_round"}
+        The percentage of each round's active ballots (default) or of the first round's.
+    overvote, max_skipped, duplicates, max_rankings, batch_elimination, eliminate_first, excluded, \
+tie_break, rng, audit
+        As in :func:`irv`.
+
+    Returns
+    -------
+    RankedResult
+        ``winners`` in descending order of their final tally; ``seats`` is their number.
+
+    Examples
+    --------
+    >>> p = Profile.from_rankings([["A"]] * 5 + [["B"]] * 3 + [["C", "B"]] * 2)
+    >>> r = bottoms_up(p, percentage=25)
+    >>> r.winners, [dict(x.tallies) for x in r.rounds]
+    (('A', 'B'), [{'A': 5, 'B': 3, 'C': 2}, {'A': 5, 'B': 5}])
+    """
+    try:
+        share = Fraction(str(percentage)) / 100
+    except (TypeError, ValueError):
+        share = Fraction(-1)
+    if isinstance(percentage, bool) or not 0 < share <= 1:
+        raise RuleError("percentage must be a number above 0 and at most 100", code="bad_percentage")
+    return _runoff(
+        profile,
+        share=share,
+        overvote=overvote,
+        max_skipped=max_skipped,
+        duplicates=duplicates,
+        max_rankings=max_rankings,
+        threshold=threshold,
+        batch_elimination=batch_elimination,
+        continue_until_two=False,
+        eliminate_first=eliminate_first,
+        excluded=excluded,
+        tie_break=tie_break,
+        rng=rng,
+        audit=audit,
+    )
+
+
+def sequential_irv(
+    profile: Profile,
+    *,
+    seats: int,
+    overvote: str = "exhaust_immediately",
+    max_skipped: int | None = None,
+    duplicates: str = "skip",
+    max_rankings: int | None = None,
+    threshold: str = "continuing",
+    batch_elimination: bool = False,
+    continue_until_two: bool = False,
+    eliminate_first: Sequence[Hashable] = (),
+    excluded: Sequence[Hashable] = (),
+    tie_break: str | Sequence[str] = ("previous_rounds", "lot"),
+    rng: RngLike = None,
+    audit: bool = False,
+) -> RankedResult:
+    """Fill ``seats`` by repeated instant runoff (RCTab's "multi-pass IRV", sequential RCV).
+
+    Pass 1 is :func:`irv` on the ballots; each later pass counts the original ballots again by
+    :func:`irv` with every earlier winner withdrawn (as ``excluded``: ballots skip them), and
+    elects one more candidate. Each pass starts afresh: its own threshold, inactive ballots
+    and tie-break history (an int ``rng`` seed gives every pass the same lot).
+
+    Parameters
+    ----------
+    profile : Profile
+        The ballots.
+    seats : int
+        Number of passes (winners).
+    overvote, max_skipped, duplicates, max_rankings, threshold, batch_elimination, \
+continue_until_two, eliminate_first, excluded, tie_break, rng, audit
+        As in :func:`irv`, for every pass.
+
+    Returns
+    -------
+    RankedResult
+        ``rounds`` of all passes one after another, numbered on; ``Round.extra`` holds
+        ``"pass"`` and ``"pass_round"`` (the round's number within its pass). ``details["passes"]``
+        lists each pass's winner and round numbers. Tie-breaks carry the overall round numbers.
+
+    Examples
+    --------
+    >>> p = Profile.from_rankings([["A", "B"]] * 5 + [["B"]] * 2 + [["C", "A"]] * 3)
+    >>> r = sequential_irv(p, seats=2)
+    >>> r.winners, [(x.extra["pass"], dict(x.tallies)) for x in r.rounds]
+    (('A', 'B'), [(1, {'A': 5, 'B': 2, 'C': 3}), (1, {'A': 5, 'C': 3}), (2, {'B': 7, 'C': 3})])
+    """
+    if isinstance(seats, bool) or int(seats) < 1:
+        raise RuleError("seats must be a positive integer", code="bad_seats")
+    seats = int(seats)
+    out = set(_candidate_indices(profile, excluded, "excluded"))
+    out |= set(_candidate_indices(profile, eliminate_first, "eliminate_first"))
+    if seats > profile.n_candidates - len(out):
+        raise RuleError(f"{seats} seats but only {profile.n_candidates - len(out)} candidates", code="bad_seats")
+    opts = {
+        "overvote": overvote,
+        "max_skipped": max_skipped,
+        "duplicates": duplicates,
+        "max_rankings": max_rankings,
+        "threshold": threshold,
+        "batch_elimination": batch_elimination,
+        "continue_until_two": continue_until_two,
+        "eliminate_first": eliminate_first,
+        "tie_break": tie_break,
+        "rng": rng,
+        "audit": audit,
+    }
+    withdrawn = list(excluded)
+    passes: list[RankedResult] = []
+    while len(passes) < seats:
+        result = irv(profile, excluded=tuple(withdrawn), **opts)
+        passes.append(result)
+        withdrawn.append(result.winner)
+    rounds: list[Round] = []
+    tie_breaks: list[TieBreak] = []
+    summary = []
+    for p, result in enumerate(passes, start=1):
+        offset = len(rounds)
+        rounds += [
+            replace(x, number=offset + x.number, extra={**x.extra, "pass": p, "pass_round": x.number})
+            for x in result.rounds
+        ]
+        tie_breaks += [replace(t, round=offset + t.round) for t in result.tie_breaks]
+        summary.append({"pass": p, "winner": result.winner, "rounds": [offset + 1, len(rounds)]})
+    first = passes[0]
+    trail = None
+    if audit:
+        trail = AuditTrail(
+            np.concatenate([x.audit.recipients for x in passes], axis=1), None, profile.ballot_rows, profile.names
+        )
+    return RankedResult(
+        method="sequential-irv",
+        candidates=first.candidates,
+        winners=tuple(x.winner for x in passes),
+        rounds=tuple(rounds),
+        tie_breaks=tuple(tie_breaks),
+        seats=seats,
+        quota=None,
+        n_ballots=first.n_ballots,
+        blank_ballots=first.blank_ballots,
+        inactive=dict(rounds[-1].inactive),
+        options={"seats": seats, **first.options, "excluded": [str(x) for x in excluded]},
+        details={"passes": summary},
+        seed=first.seed,
+        lot_order=first.lot_order,
+        audit=trail,
+    )
+
+
+def _runoff(
+    profile: Profile,
+    *,
+    share: Fraction | None,
+    overvote: str,
+    max_skipped: int | None,
+    duplicates: str,
+    max_rankings: int | None,
+    threshold: str,
+    batch_elimination: bool,
+    continue_until_two: bool,
+    eliminate_first: Sequence[Hashable],
+    excluded: Sequence[Hashable],
+    tie_break: str | Sequence[str],
+    rng: RngLike,
+    audit: bool,
+) -> RankedResult:
+    """The elimination loop of :func:`irv` (``share`` None: majority, one winner) and of
+    :func:`bottoms_up` (``share``: every continuing candidate needs that share; all win)."""
     if threshold not in ("continuing", "first_round"):
         raise RuleError("threshold must be 'continuing' or 'first_round'", code="bad_threshold")
     walker = Walker(
@@ -146,7 +367,8 @@ def irv(
     raw_rounds: list[dict] = []
     audit_cols: list[np.ndarray] = []
     winner: int | None = None
-    fixed_threshold: int | None = None
+    elected: list[int] = []  # bottoms-up: everyone left once all have the share
+    fixed_threshold: int | Fraction | None = None
     just_out: list[int] = []
     r = 0
     while True:
@@ -183,7 +405,7 @@ def irv(
         if threshold == "first_round" and fixed_threshold is not None:
             thr = fixed_threshold
         else:
-            thr = active_total // 2 + 1
+            thr = active_total // 2 + 1 if share is None else share * active_total
             fixed_threshold = thr
         cont = [int(c) for c in np.nonzero(continuing)[0]]
         rnd: dict = {
@@ -206,7 +428,13 @@ def irv(
             rnd["note"] = "eliminated before the count proper (eliminate_first)"
             just_out = out
             continue
-        if winner is None:
+        if share is not None:
+            if len(cont) == 1 or all(tally[c] >= thr for c in cont):
+                elected = sorted(cont, key=lambda c: (-int(tally[c]), c))
+                rnd["elected"] = tuple(names[c] for c in elected)
+                rnd["note"] = "only continuing candidate" if len(cont) == 1 else f"every candidate has {thr}"
+                break
+        elif winner is None:
             leaders = [c for c in cont if tally[c] >= thr]
             if len(cont) == 1:
                 winner = cont[0]
@@ -283,13 +511,18 @@ def irv(
     trail = None
     if audit:
         trail = AuditTrail(np.stack(audit_cols, axis=1), None, profile.ballot_rows, names)
+    if share is not None:
+        options = {"percentage": share * 100, **options}
+        options.pop("continue_until_two")
+    elif winner is not None:
+        elected = [winner]
     return RankedResult(
-        method="irv",
+        method="irv" if share is None else "bottoms-up",
         candidates=names,
-        winners=(names[winner],) if winner is not None else (),
+        winners=tuple(names[c] for c in elected),
         rounds=rounds,
         tie_breaks=tuple(tb.records),
-        seats=1,
+        seats=len(elected) if share is not None else 1,
         quota=rounds[-1].threshold,
         n_ballots=profile.n_ballots,
         blank_ballots=blank_ballots,

@@ -56,6 +56,7 @@ def stv(
     tie_break: str | Sequence[str] | None = None,
     rng: RngLike = None,
     meek_tolerance: Fraction = Fraction(1, 10**5),
+    one_winner_per_round: bool = False,
     audit: bool = False,
 ) -> RankedResult:
     """Count ranked ballots by the single transferable vote.
@@ -102,6 +103,10 @@ def stv(
         Meek iterates until the elected candidates' surpluses add up to at most this fraction of
         the quota (default 10**-5, i.e. 0.1 vote for a quota of 10,000), or until an iteration
         no longer lowers the total surplus (fixed-point rounding floor).
+    one_winner_per_round : bool
+        Elect at most one candidate per stage (RCTab's "allow only one winner per round"):
+        when several reach the quota, the one with the most votes is elected and its surplus
+        transferred before the next is considered (Gregory rules only; default False).
     audit : bool
         Record each ranking's pile and value per stage (Gregory rules only).
 
@@ -146,8 +151,14 @@ def stv(
         "max_rankings": max_rankings,
         "excluded": [str(x) for x in excluded],
         "eliminate_first": [str(x) for x in eliminate_first],
+        "one_winner_per_round": bool(one_winner_per_round),
     }
     if rule == "meek":
+        if one_winner_per_round:
+            raise RuleError(
+                "Meek STV elects within its iterations: one_winner_per_round needs a Gregory rule",
+                code="bad_one_winner_per_round",
+            )
         if overvote == "exhaust_if_multiple_continuing":
             raise RuleError("Meek STV needs a static overvote rule", code="bad_overvote")
         if audit:
@@ -187,6 +198,7 @@ def stv(
         audit,
         options,
         eliminate_first,
+        bool(one_winner_per_round),
     )
 
 
@@ -218,6 +230,7 @@ def _gregory(
     audit,
     options,
     eliminate_first=(),
+    one_per_round=False,
 ) -> RankedResult:
     names = profile.names
     k = profile.n_candidates
@@ -334,6 +347,17 @@ def _gregory(
         reached = [c for c in range(k) if hopeful[c] and reaches(t[c])]
         if not reached:
             return
+        if one_per_round:
+            # only the highest is elected now; the others wait for its surplus
+            best = max(t[c] for c in reached)
+            tied = [c for c in reached if t[c] == best]
+            reached = [
+                tied[0]
+                if len(tied) == 1
+                else tb.resolve(
+                    tied, pick="highest", history=history[:-1], round_number=stage, purpose="elect", value=best
+                )
+            ]
         for c in tb.order(
             reached, t, descending=True, history=history[:-1], round_number=stage, purpose="elect"
         ):
@@ -421,6 +445,13 @@ def _gregory(
             rnd["transfers"] = {names[c]: flows_subset(idx, new)}
             t = tallies()
             rnd = record(t, f"surplus of {names[c]}")
+            elect_reaching(t, rnd)
+            continue
+        if one_per_round and any(hopeful[c] and reaches(t[c]) for c in range(k)):
+            # a deferred candidate reached the quota and no surplus is left to move: the next
+            # stage changes no total and elects it
+            stage += 1
+            rnd = record(t, "deferred election (one winner per round)")
             elect_reaching(t, rnd)
             continue
         # exclusion

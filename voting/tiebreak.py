@@ -12,7 +12,11 @@ candidates:
     the announced candidate order: an earlier candidate ranks above a later one;
 ``"lot"``
     a lot drawn before the count from the seed: a random permutation of all candidates, drawn
-    once with ``numpy.random.default_rng(seed)`` and recorded in the result.
+    once with ``numpy.random.default_rng(seed)`` and recorded in the result;
+``"rctab_random"``
+    RCTab's random tie-break, to reproduce its counts: a fresh draw for each tie from Java's
+    ``java.util.Random(seed)`` (one generator per count), choosing index
+    ``floor(nextDouble() * n)`` among the tied candidates sorted by name. Needs an int seed.
 
 When a step separates the tied candidates the one ranked lowest is eliminated (or the highest
 elected); a step that narrows the tie without breaking it passes the survivors to the next step.
@@ -33,7 +37,25 @@ from voting.results import TieBreak, jsonable
 
 __all__ = ["TIE_BREAK_STEPS", "TieBreaker", "normalise_rng"]
 
-TIE_BREAK_STEPS = ("previous_rounds", "earliest_round", "candidate_order", "lot")
+TIE_BREAK_STEPS = ("previous_rounds", "earliest_round", "candidate_order", "lot", "rctab_random")
+
+
+class JavaRandom:
+    """The linear congruential generator of ``java.util.Random`` (48-bit state), as far as
+    ``nextDouble`` (RCTab draws its random tie-breaks from it)."""
+
+    _MULT, _MASK = 0x5DEECE66D, (1 << 48) - 1
+
+    def __init__(self, seed: int) -> None:
+        self.state = (int(seed) ^ self._MULT) & self._MASK
+
+    def _next(self, bits: int) -> int:
+        self.state = (self.state * self._MULT + 0xB) & self._MASK
+        return self.state >> (48 - bits)
+
+    def next_double(self) -> float:
+        """Uniform in [0, 1) with 53 random bits, as Java computes it."""
+        return ((self._next(26) << 27) + self._next(27)) * 2.0**-53
 
 RngLike = None | int | np.random.Generator
 
@@ -78,6 +100,7 @@ class TieBreaker:
         if "lot" in self.steps and gen is not None:
             # Drawn once, before any count, so that it is the same whatever ties occur.
             self.lot_order = tuple(int(i) for i in gen.permutation(len(self.names)))
+        self.java = JavaRandom(self.seed) if "rctab_random" in self.steps and self.seed is not None else None
         self.records: list[TieBreak] = []
 
     def resolve(
@@ -131,6 +154,18 @@ class TieBreaker:
             elif step == "candidate_order":
                 alive = [max(alive) if pick == "lowest" else min(alive)]
                 inputs[step] = [self.names[c] for c in sorted(tied)]
+            elif step == "rctab_random":
+                if self.java is None:
+                    raise TieBreakError(
+                        f"round {round_number}: tie between {', '.join(self.names[c] for c in alive)} "
+                        "needs RCTab's random draw, but no int seed was given (pass rng=<int>)",
+                        tied=tuple(self.names[c] for c in alive),
+                    )
+                # Java sorts by UTF-16 unit, Python by code point: equal below U+E000
+                by_name = sorted(alive, key=lambda c: self.names[c])
+                draw = self.java.next_double()
+                alive = [by_name[int(draw * len(by_name))]]
+                inputs[step] = {"seed": self.seed, "sorted": [self.names[c] for c in by_name], "draw": draw}
             else:  # lot
                 if self.lot_order is None:
                     raise TieBreakError(

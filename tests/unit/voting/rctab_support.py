@@ -76,8 +76,8 @@ def _ess_rankings(src: dict, path: Path, alias: dict[str, str], max_rank: int | 
     n_ranks = len([h for h in header[first_col - 1 :] if h.strip()]) or None
     out = []
     for row in rows[first_row - 1 :]:
-        if not any(x.strip() for x in row):
-            continue
+        # every row of the sheet is a ballot, an empty one an undervote, as RCTab counts them
+        # (first_round_determines_threshold_test ends with three such rows)
         cells = row[first_col - 1 :]
         if n_ranks is not None:
             cells = cells[:n_ranks]
@@ -154,8 +154,9 @@ def load(folder: Path) -> tuple[dict, Profile, list[dict]]:
     return config, profile, expected
 
 
-def irv_options(config: dict, profile: Profile) -> dict:
-    """Our IRV options equivalent to an RCTab single-winner config."""
+def irv_options(config: dict, profile: Profile, *, rctab_draw: bool = False) -> dict:
+    """Our IRV options equivalent to an RCTab single-winner config. RCTab's random mode is our
+    lot, or with ``rctab_draw`` its own draw (``"rctab_random"``, seeded from the config)."""
     r = config["rules"]
     skipped = str(r.get("maxSkippedRanksAllowed", "unlimited"))
     max_rank = str(r.get("maxRankingsAllowed", "max"))
@@ -163,6 +164,8 @@ def irv_options(config: dict, profile: Profile) -> dict:
         "useCandidateOrder": ("candidate_order",),
         "previousRoundCountsThenRandom": ("previous_rounds", "lot"),
     }.get(r["tiebreakMode"], ("lot",))
+    if rctab_draw and r["tiebreakMode"] == "random":
+        tb = ("rctab_random",)
     return {
         "overvote": {
             "exhaustImmediately": "exhaust_immediately",
@@ -178,4 +181,22 @@ def irv_options(config: dict, profile: Profile) -> dict:
         "eliminate_first": (UWI,) if UWI in profile.candidates else (),
         "tie_break": tb,
         "excluded": tuple(c["name"] for c in config["candidates"] if c.get("excluded")),
+        **({"rng": int(r["randomSeed"])} if rctab_draw and tb == ("rctab_random",) else {}),
+    }
+
+
+def stv_options(config: dict, profile: Profile) -> dict:
+    """Our WIGM STV options equivalent to an RCTab multi-winner config (fractional surpluses
+    truncated to the config's decimals)."""
+    r = config["rules"]
+    opts = irv_options(config, profile)
+    for key in ("batch_elimination", "threshold", "continue_until_two"):
+        opts.pop(key)
+    return {
+        "seats": int(r["numberOfWinners"]),
+        "rule": "wigm",
+        "quota": "droop_fractional" if r.get("nonIntegerWinningThreshold") else "droop",
+        "decimals": int(r["decimalPlacesForVoteArithmetic"]),
+        "one_winner_per_round": r["winnerElectionMode"] == "multiWinnerAllowOnlyOneWinnerPerRound",
+        **opts,
     }

@@ -102,3 +102,30 @@ def test_module_entry_point():
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["winners"]
+
+
+def test_sequential_irv_and_bottoms_up(capsys):
+    seq = [str(DATA / "small.csv"), "--method", "sequential-irv", "--seats", "2", "--seed", "1"]
+    code, out, _ = run(capsys, *seq, "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert len(d["winners"]) == 2
+    assert [p["pass"] for p in d["details"]["passes"]] == [1, 2]
+    code, out, _ = run(capsys, *seq)
+    assert code == 0
+    assert "(pass 2, round 1)" in out
+    code, out, _ = run(capsys, str(DATA / "small.csv"), "--method", "bottoms-up", "--percentage", "20", "--seed", "1")
+    assert code == 0
+    assert "Method: bottoms-up (20 %)" in out
+    code, _, err = run(capsys, str(DATA / "small.csv"), "--method", "bottoms-up")
+    assert code == 2
+    assert "bad_percentage" in err
+
+
+def test_stv_one_winner_per_round(capsys):
+    argv = [str(DATA / "small.csv"), "--method", "stv", "--seats", "2", "--json", "--seed", "1"]
+    code, out, _ = run(capsys, *argv, "--one-winner-per-round")
+    assert code == 0
+    d = json.loads(out)
+    assert d["options"]["one_winner_per_round"] is True
+    assert all(len(r["elected"]) <= 1 for r in d["rounds"])
