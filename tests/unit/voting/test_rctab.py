@@ -287,3 +287,12 @@ def test_first_round_determines_threshold(rctab):
     assert r.rounds[-1].threshold == int(report["summary"]["finalThreshold"])
     assert int(report["summary"]["totalNumBallots"]) == profile.n_ballots
     assert report["summary"]["undervotes"] == r.blank_ballots
+
+
+def test_rctab_random_mode_reproduced_with_its_own_draw(rctab):
+    """tiebreak_seed_test breaks both of its ties with RCTab's random mode (seeded java.util.Random): with the
+    "rctab_random" step every round matches, the draws included."""
+    config, profile, expected = rs.load(rctab / "tiebreak_seed_test")
+    r = irv(profile, **rs.irv_options(config, profile, rctab_draw=True))
+    assert [t.round for t in r.tie_breaks] == [1, 2]
+    compare_rounds(r.rounds, overall_report(expected))
