@@ -80,8 +80,9 @@ def load_user(user_id: str):
 
     try:
         raw_id, version = user_id.split(":", 1)
-        # Roles and residency decide every permission check: one query with the user, not three.
-        user = db.session.get(User, int(raw_id), options=[joinedload(User.staff_roles), joinedload(User.residency)])
+        # Roles, residency and a moderator's block decide every permission check: one query with the user, not four.
+        user = db.session.get(User, int(raw_id), options=[joinedload(User.staff_roles), joinedload(User.residency),
+                                                          joinedload(User.block)])
     except (ValueError, TypeError):
         return None
     # A password change or deletion bumps the version and ends every other session.

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from agora.db import db, utcnow
 
@@ -74,3 +74,8 @@ class UserBlock(db.Model):
     blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # ``User.block``: loaded with the signed-in user (agora.web.load_user), so pages and posting checks
+    # need no query of their own. Read-only: blocks are added and removed as rows (moderation services).
+    user = relationship("User", foreign_keys=[user_id], viewonly=True,
+                        backref=backref("block", uselist=False, viewonly=True))

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from agora import audit, page_cache
@@ -53,6 +54,9 @@ def _not_self_nor_staff(user: User, target: User) -> bool:
 def get_block(user: User | None) -> UserBlock | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
+    user = getattr(user, "_get_current_object", lambda: user)()  # current_user is a proxy
+    if "block" not in sa_inspect(user).unloaded:  # loaded with the signed-in user
+        return user.block
     return db.session.scalar(select(UserBlock).where(UserBlock.user_id == user.id))
 
 
