@@ -68,17 +68,23 @@ class _Columns:
         return np.array(self.rows, dtype=float).reshape(len(self.rows), self.n_units)
 
 
-def _initial_panels(inst: Instance, pricer: Pricer, cols: _Columns, rounds: int) -> None:
-    """Multiplicative weights: panels that favour people rarely chosen so far."""
+def _initial_panels(inst: Instance, oracle: _Oracle, cols: _Columns, rounds: int) -> None:
+    """Multiplicative weights: panels that favour people rarely chosen so far.
+
+    One exact solve proves that a panel exists; the others are seat swaps from the last panel
+    (a good enough start for column generation, for a fraction of the cost).
+    """
     c = inst.counts.astype(float)
     w = np.ones(inst.n_units)
+    x = oracle.best(w)[0]
+    if x is None:
+        raise SortitionError("no panel meets the quotas", code="infeasible")
+    swaps = _SwapSearch(inst)
     for _ in range(rounds):
-        x = pricer.best(w, gap=_QUICK_GAP)
-        if x is None:
-            raise SortitionError("no panel meets the quotas", code="infeasible")
         cols.add(x)
         w *= 0.8 ** (x / c)
         w /= w.max()
+        x = swaps.improve(x, w, max_moves=inst.k)
 
 
 def _solve_lp(c, A_ub, b_ub, A_eq, b_eq, bounds):  # noqa: ANN001, ANN202
@@ -96,6 +102,7 @@ class _SwapSearch:
 
     def __init__(self, inst: Instance) -> None:
         self.A = inst.A
+        self.B = np.ascontiguousarray(inst.A.T)  # units x quota rows
         self.lo, self.hi = inst.lo, inst.hi
         self.counts = inst.counts
         self.hh = np.full(inst.n_units, -1, dtype=np.int64)
@@ -105,39 +112,36 @@ class _SwapSearch:
         self.inst = inst
 
     def improve(self, x: np.ndarray, w: np.ndarray, max_moves: int) -> np.ndarray:
-        A = self.A
+        B = self.B
         x = x.copy()
-        s = A @ x
+        s = self.A @ x
         for _ in range(max_moves):
-            sel = np.flatnonzero(x > 0)
-            cand = np.flatnonzero((x < self.counts) & (w > w[sel].min() + 1e-15))
+            sel = np.flatnonzero(x)
+            ws = w[sel]
+            cand = np.flatnonzero((x < self.counts) & (w > ws.min() + 1e-15))
             if len(cand) == 0:
                 break
-            gain = w[cand][None, :] - w[sel][:, None]
-            tight_lo = s <= self.lo + 0.5
-            tight_hi = s >= self.hi - 0.5
-            bad = np.zeros(gain.shape, dtype=bool)
-            if tight_lo.any():  # removing a's value needs b to bring the same value
-                At = A[tight_lo]
-                bad |= (At[:, sel].T @ (1.0 - At[:, cand])) > 0.5
-            if tight_hi.any():  # b must not bring a value already at its maximum, unless a had it
-                At = A[tight_hi]
-                bad |= ((1.0 - At[:, sel]).T @ At[:, cand]) > 0.5
-            if self.n_households:
+            # Moving a seat from a to b breaks a quota row that is at its minimum and only a has,
+            # or at its maximum and only b has: count such rows for all pairs in one product.
+            tl = (s <= self.lo + 0.5).astype(float)
+            th = (s >= self.hi - 0.5).astype(float)
+            Bs, Bc = B[sel], B[cand]
+            broken = (Bs @ tl)[:, None] + (Bc @ th)[None, :] - (Bs * (tl + th)) @ Bc.T
+            gain = w[cand][None, :] - ws[:, None]
+            gain[broken > 0.5] = -np.inf
+            if self.n_households:  # b must not join a household that already has a seat (unless from a)
                 occupied = np.zeros(self.n_households + 1, dtype=bool)
                 occupied[self.hh[sel]] = True
                 occupied[-1] = False
                 hb = self.hh[cand]
-                blocked = occupied[hb][None, :] & (hb[None, :] != self.hh[sel][:, None]) & (hb[None, :] >= 0)
-                bad |= blocked
-            gain[bad] = -np.inf
-            i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
+                gain[occupied[hb][None, :] & (hb[None, :] != self.hh[sel][:, None])] = -np.inf
+            i, j = divmod(int(np.argmax(gain)), gain.shape[1])
             if not gain[i, j] > 1e-12:
                 break
             a, b = sel[i], cand[j]
             x[a] -= 1
             x[b] += 1
-            s += A[:, b] - A[:, a]
+            s += B[b] - B[a]
         return x
 
 
@@ -236,9 +240,91 @@ class _MasterLP:
         return _restricted_master(M, is_fixed, f)
 
 
+class _Oracle:
+    """Exact pricing for the LEXIMIN stages: a best panel for weights ``w``, or the proof that no
+    panel is worth more than a threshold.
+
+    Both HiGHS models are kept alive through scipy's bundled bindings. The LP relaxation comes
+    first: a new objective keeps its old basis feasible, so a re-solve takes a few pivots; its value
+    bounds every panel (often proving that none improves) and its optimum is often integral. The
+    integer program runs only when neither settles it. Without the bindings, or when a solve does
+    not end optimal: :class:`~sortition.model.Pricer` (scipy's public ``milp``).
+    """
+
+    def __init__(self, inst: Instance, pricer: Pricer) -> None:
+        self.inst = inst
+        self.pricer = pricer
+        self.ok = _WARM
+        self.lp_calls = self.mip_calls = 0
+        if self.ok:
+            self.lp, self.mip = self._model(integer=False), self._model(integer=True)
+
+    def _model(self, integer: bool):  # noqa: ANN202
+        con = self.inst.constraint()
+        A = sparse.csc_matrix(con.A)
+        lp = _highs_core.HighsLp()
+        lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+        lp.col_cost_ = np.zeros(A.shape[1])
+        lp.col_lower_ = np.zeros(A.shape[1])
+        lp.col_upper_ = self.inst.counts.astype(float)
+        lp.row_lower_, lp.row_upper_ = con.lb.astype(float), con.ub.astype(float)
+        lp.a_matrix_.format_ = _highs_core.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+        if integer:
+            lp.integrality_ = [_highs_core.HighsVarType.kInteger] * A.shape[1]
+        h = _highs_core._Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")  # tiny models: presolve costs more than it saves
+        if integer:  # its start heuristic took 60 % of each solve of these easy programs (measured)
+            h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
+        else:
+            h.setOptionValue("simplex_strategy", 4)  # primal: a new objective keeps the basis feasible
+            h.setOptionValue("dual_feasibility_tolerance", 1e-9)  # the bound must be tight
+        h.passModel(lp)
+        return h
+
+    def _run(self, h, w: np.ndarray):  # noqa: ANN001, ANN202
+        U = self.inst.n_units
+        h.changeColsCost(U, np.arange(U, dtype=np.int32), -w)
+        h.run()
+        if h.getModelStatus() != _highs_core.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(h.getSolution().col_value, dtype=float), h.getInfo()
+
+    def best(self, w: np.ndarray, threshold: float = -np.inf) -> tuple[np.ndarray | None, float]:
+        """(a best panel, its value); the panel is None when no panel is worth more than ``threshold``."""
+        w = np.asarray(w, dtype=float)
+        if self.ok:
+            self.lp_calls += 1
+            out = self._run(self.lp, w)
+            if out is not None:
+                xs, info = out
+                if -info.objective_function_value <= threshold:
+                    return None, -info.objective_function_value
+                x = np.rint(xs)
+                if np.abs(xs - x).max() < 1e-9 and self.inst.panel_ok(x):
+                    return x.astype(np.int64), float(w @ x)
+            self.mip_calls += 1
+            for gap in (_QUICK_GAP, 0.0):
+                self.mip.setOptionValue("mip_rel_gap", gap)
+                out = self._run(self.mip, w)
+                if out is None:
+                    break
+                x = np.rint(out[0]).astype(np.int64)
+                value, upper = float(w @ x), -out[1].mip_dual_bound
+                if not self.inst.panel_ok(x):
+                    break
+                if value > threshold or upper <= threshold or gap == 0.0:  # improves, or proved not to
+                    return (x if value > threshold else None), value
+        x, best, upper = self.pricer.solve(w, gap=_QUICK_GAP)
+        if best <= threshold < upper:
+            x, best, upper = self.pricer.solve(w)
+        return (x if x is not None and best > threshold else None), best
+
+
 def _maximin_stage(
     inst: Instance,
-    pricer: Pricer,
+    oracle: _Oracle,
     cols: _Columns,
     fixed: np.ndarray,
     progress: ProgressFn,
@@ -276,10 +362,8 @@ def _maximin_stage(
         )
         # A quick, slightly suboptimal panel is enough to improve; only proving that nothing
         # improves needs the exact optimum (or a dual bound below the threshold).
-        x, best, upper = pricer.solve(w, gap=_QUICK_GAP)
-        if best <= yhat + _EPS_PRICE < upper:
-            x, best, upper = pricer.solve(w)
-        if x is None or best <= yhat + _EPS_PRICE:
+        x = oracle.best(w, yhat + _EPS_PRICE)[0]
+        if x is None:
             return value, y
         cols.add(x)
         if _EXTRA == "swaps" or (_EXTRA == "auto" and U <= _SWAP_MAX_GROUPS):
@@ -294,7 +378,7 @@ def _maximin_stage(
         damped = w.copy()
         for _ in range(batch):
             damped = damped * np.where(x > 0, 0.5, 1.0)
-            x = pricer.best(damped, gap=_QUICK_GAP)
+            x = oracle.best(damped)[0]
             if x is None or float(w @ x) <= yhat + _EPS_PRICE or not cols.add(x):
                 break
 
@@ -327,17 +411,17 @@ def _distribution(cols: _Columns, lam: np.ndarray, stats: dict) -> UnitDistribut
 
 def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bool = False) -> UnitDistribution:
     """The LEXIMIN distribution: maximise the smallest probability, then the next, and so on."""
-    pricer = Pricer(inst)
+    oracle = _Oracle(inst, Pricer(inst))
     cols = _Columns(inst.n_units)
     phase = "maximin" if only_first_stage else "leximin"
     _report(progress, phase, 0, None, "finding first panels")
-    _initial_panels(inst, pricer, cols, rounds=min(max(10, inst.n_units // 4), 60))
+    _initial_panels(inst, oracle, cols, rounds=min(max(10, inst.n_units // 4), 60))
     fixed = np.full(inst.n_units, np.nan)
     counter = [0]
     master = _MasterLP(inst.n_units)
     stages = 0
     while np.isnan(fixed).any():
-        value, y = _maximin_stage(inst, pricer, cols, fixed, progress, phase, counter, master=master)
+        value, y = _maximin_stage(inst, oracle, cols, fixed, progress, phase, counter, master=master)
         stages += 1
         unfixed = np.isnan(fixed)
         newly = unfixed & (y > _EPS_FIX)
@@ -351,7 +435,13 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
             break
         fixed[newly] = value
     lam = _final_primal(inst, cols, fixed)
-    stats = {"stages": stages, "lp_iterations": counter[0], "pricing_calls": pricer.calls, "panels": len(cols.rows)}
+    stats = {
+        "stages": stages,
+        "lp_iterations": counter[0],
+        "pricing_calls": oracle.lp_calls + oracle.pricer.calls,
+        "integer_programs": oracle.mip_calls + oracle.pricer.calls,
+        "panels": len(cols.rows),
+    }
     _report(progress, phase, counter[0] + 1, float(np.nanmin(fixed)), "done")
     return _distribution(cols, lam, stats)
 

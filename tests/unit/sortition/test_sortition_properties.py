@@ -178,3 +178,28 @@ def test_warm_started_and_from_scratch_lps_agree(biased, monkeypatch):
     p_warm = np.sort(warm.weights @ (warm.panels / inst.counts))
     for other in (cold, damped, swaps):
         np.testing.assert_allclose(np.sort(other.weights @ (other.panels / inst.counts)), p_warm, atol=1e-6)
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_pricing_oracle_finds_the_best_panel_or_proves_none_beats_the_threshold(biased, monkeypatch, warm):
+    """The kept-alive LP relaxation + integer program (or, without scipy's HiGHS bindings, the
+    public milp) agree with a fresh milp on random weights, and the threshold is respected."""
+    import sortition.solvers as solvers
+    from sortition.model import Pricer
+
+    monkeypatch.setattr(solvers, "_WARM", warm)
+    pool, quotas = biased
+    inst = instance(pool, quotas, 12, ("address",))
+    oracle = solvers._Oracle(inst, Pricer(inst))
+    rng = np.random.default_rng(3)
+    for t in range(30):
+        w = rng.random(inst.n_units) ** (1 + t % 4)  # skewed weights make fractional relaxations
+        reference = Pricer(inst).solve(w)[1]
+        x, value = oracle.best(w)
+        assert x is not None and inst.panel_ok(x)
+        assert float(w @ x) == pytest.approx(reference, abs=1e-9)
+        assert oracle.best(w, reference + 1e-6)[0] is None
+        better = oracle.best(w, reference - 1e-3)[0]
+        assert better is not None and float(w @ better) > reference - 1e-3
+    assert (oracle.lp_calls > 0) == warm
+    assert (oracle.mip_calls > 0) == warm  # the integer program ran too, where the relaxation was fractional
