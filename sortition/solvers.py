@@ -294,19 +294,27 @@ class _Oracle:
             return None
         return np.asarray(h.getSolution().col_value, dtype=float), h.getInfo()
 
-    def best(self, w: np.ndarray, threshold: float = -np.inf) -> tuple[np.ndarray | None, float]:
-        """(a best panel, its value); the panel is None when no panel is worth more than ``threshold``."""
-        w = np.asarray(w, dtype=float)
+    def relaxed(self, w: np.ndarray) -> tuple[np.ndarray | None, float]:
+        """(the LP relaxation's optimum when it is a panel, else None; the relaxation's value)."""
         if self.ok:
             self.lp_calls += 1
             out = self._run(self.lp, w)
             if out is not None:
                 xs, info = out
-                if -info.objective_function_value <= threshold:
-                    return None, -info.objective_function_value
                 x = np.rint(xs)
-                if np.abs(xs - x).max() < 1e-9 and self.inst.panel_ok(x):
-                    return x.astype(np.int64), float(w @ x)
+                integral = np.abs(xs - x).max() < 1e-9 and self.inst.panel_ok(x)
+                return (x.astype(np.int64) if integral else None), -info.objective_function_value
+        return None, np.inf
+
+    def best(self, w: np.ndarray, threshold: float = -np.inf) -> tuple[np.ndarray | None, float]:
+        """(a best panel, its value); the panel is None when no panel is worth more than ``threshold``."""
+        w = np.asarray(w, dtype=float)
+        if self.ok:
+            x, bound = self.relaxed(w)
+            if bound <= threshold:
+                return None, bound
+            if x is not None:
+                return x, float(w @ x)
             self.mip_calls += 1
             for gap in (_QUICK_GAP, 0.0):
                 self.mip.setOptionValue("mip_rel_gap", gap)
@@ -377,7 +385,8 @@ def _maximin_stage(
                 if float(w @ z) > yhat + _EPS_PRICE and inst.panel_ok(z):
                     cols.add(z)
             continue
-        # More columns per LP: damp the weights of the people just covered and price again.
+        # More columns per LP: damp the weights of the people just covered and price again (exact
+        # pricing: LP-relaxation or swap panels were weaker, 58 s instead of 18 s on 576 groups).
         damped = w.copy()
         for _ in range(batch):
             damped = damped * np.where(x > 0, 0.5, 1.0)
