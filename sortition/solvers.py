@@ -2,7 +2,8 @@
 
 LEXIMIN follows Flanigan, Gölz, Gupta, Hennig and Procaccia (Nature 2021, Methods): a sequence of
 MAXIMIN linear programs over the (astronomically many) valid panels, solved by column generation on
-the dual, with new panels found by an integer program. Both are solved with HiGHS through scipy.
+the dual, with new panels found by an integer program (after its LP relaxation and a seat-swap
+local search, which settle most rounds). All are solved with HiGHS through scipy.
 The work happens on units (groups of interchangeable people) rather than on people.
 """
 
@@ -32,7 +33,7 @@ _QUICK_GAP = 1e-3  # relative optimality gap for pricing that only needs a good 
 # 0.8 s vs 2.0 s on the 122-group SF fixture, 85 s vs 41 s on a 576-group pool of 10,000).
 _EXTRA = "auto"
 _SWAP_MAX_GROUPS = 300
-_SWAP_ENOUGH = 0.5
+_SWAP_ENOUGH = 0.5  # swap panels this good relative to the relaxation's bound skip the integer program
 _SWAP_MOVES = 25  # the best moves come first; later ones gained little (k=100: 4.5 s vs 6.1 s)
 
 
@@ -347,10 +348,11 @@ def _maximin_stage(
 ) -> tuple[float, np.ndarray]:
     """Maximise the smallest probability among unfixed units, the fixed ones kept at their value.
 
-    Each round solves the restricted master LP (warm-started), then prices a new panel with the
-    integer program (a quick solve within 0.1 %, the exact one only to prove that nothing improves)
-    and adds up to ``batch`` more improving panels found by a cheap local search (seat swaps)
-    from the new panel and the best known ones.
+    Each round solves the restricted master LP (warm-started), then prices new panels: up to
+    ``_SWAP_MAX_GROUPS`` groups, the LP relaxation of pricing (whose bound ends most stages) and
+    seat swaps from the ``batch`` best known panels, with the integer program only when these fall
+    short; above, the integer program plus up to ``batch`` more from damped weights. The stage
+    ends only when the relaxation or the exact integer program proves that no panel improves.
     Returns the optimal value and the dual weights ``y`` (one per unit).
     """
     U = inst.n_units

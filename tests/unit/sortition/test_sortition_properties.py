@@ -203,3 +203,26 @@ def test_pricing_oracle_finds_the_best_panel_or_proves_none_beats_the_threshold(
         assert better is not None and float(w @ better) > reference - 1e-3
     assert (oracle.lp_calls > 0) == warm
     assert (oracle.mip_calls > 0) == warm  # the integer program ran too, where the relaxation was fractional
+
+
+def test_seat_swaps_keep_panels_valid_and_stop_at_a_local_optimum(biased):
+    """Every swap keeps the quotas and the household rule; at the end no single valid swap gains."""
+    import sortition.solvers as solvers
+    from sortition.model import Pricer
+
+    pool, quotas = biased
+    inst = instance(pool, quotas, 12, ("address",))
+    swaps = solvers._SwapSearch(inst)
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        x = Pricer(inst).best(rng.random(inst.n_units))
+        w = rng.random(inst.n_units)
+        z = swaps.improve(x, w, max_moves=100)
+        assert inst.panel_ok(z) and w @ z >= w @ x - 1e-12
+        for a in np.flatnonzero(z):
+            for b in np.flatnonzero(z < inst.counts):
+                moved = z.copy()
+                moved[a] -= 1
+                moved[b] += 1
+                if inst.panel_ok(moved):
+                    assert w[b] - w[a] <= 1e-12
