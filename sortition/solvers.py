@@ -148,11 +148,12 @@ class _SwapSearch:
         return x
 
 
-def _restricted_master(M: np.ndarray, is_fixed: np.ndarray, f: np.ndarray) -> tuple[float, np.ndarray]:
+def _restricted_master(M: np.ndarray, is_fixed: np.ndarray, f: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """Maximise z over the known panels: π_u ≥ z for unfixed units, π_u ≥ f_u for fixed ones.
 
     Solved in the primal form (one row per unit, so the simplex basis stays small however many
-    panels there are); returns z and the dual weights y of the unit rows (Σ over unfixed = 1).
+    panels there are); returns z, the dual weights y of the unit rows (Σ over unfixed = 1) and the
+    panel weights λ.
     """
     n_panels, U = M.shape
     # variables: λ (one per panel), then z;  minimise -z
@@ -165,7 +166,7 @@ def _restricted_master(M: np.ndarray, is_fixed: np.ndarray, f: np.ndarray) -> tu
     bounds = [(0, None)] * n_panels + [(None, None)]
     res = _solve_lp(obj, A_ub, b_ub, A_eq, [1.0], bounds)
     y = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=float), 0.0)
-    return float(-res.fun), y
+    return float(-res.fun), y, np.asarray(res.x[:-1], dtype=float)
 
 
 try:  # scipy's bundled HiGHS object: keeps the model and its basis between solves (warm starts)
@@ -190,6 +191,7 @@ class _MasterLP:
         self.U = n_units
         self.n_panels = 0
         self.failures = 0
+        self.lam = np.zeros(0)  # panel weights of the last solve
         self.ok = _WARM
         if not self.ok:
             return
@@ -237,12 +239,14 @@ class _MasterLP:
                 if self.h.getModelStatus() == _highs_core.HighsModelStatus.kOptimal:
                     sol = self.h.getSolution()
                     y = np.maximum(-np.asarray(sol.row_dual[: self.U], dtype=float), 0.0)
+                    self.lam = np.asarray(sol.col_value[1:], dtype=float)
                     return float(-self.h.getInfo().objective_function_value), y
                 if attempt == 0:
                     self.h.clearSolver()  # numerical trouble: forget the basis and solve again
             self.failures += 1
             self.ok = self.failures < 3  # after repeated trouble: linprog from scratch from now on
-        return _restricted_master(M, is_fixed, f)
+        value, y, self.lam = _restricted_master(M, is_fixed, f)
+        return value, y
 
 
 class _Oracle:
@@ -460,7 +464,12 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
             fixed[unfixed] = value
             break
         fixed[newly] = value
-    lam = _final_primal(inst, cols, fixed)
+    # The last master LP's panel weights already give everyone their floor (up to HiGHS's
+    # tolerances, 1e-7); solve for them again only when they do not.
+    lam = np.maximum(np.concatenate([master.lam, np.zeros(len(cols.rows) - len(master.lam))]), 0.0)
+    lam /= max(lam.sum(), 1e-300)
+    if not np.all(lam @ (cols.matrix() / inst.counts) >= fixed - 1e-6):
+        lam = _final_primal(inst, cols, fixed)
     stats = {
         "stages": stages,
         "lp_iterations": counter[0],

@@ -226,3 +226,33 @@ def test_seat_swaps_keep_panels_valid_and_stop_at_a_local_optimum(biased):
                 moved[b] += 1
                 if inst.panel_ok(moved):
                     assert w[b] - w[a] <= 1e-12
+
+
+def test_final_weights_are_solved_again_when_the_master_ones_miss_a_floor(biased, monkeypatch):
+    """LEXIMIN takes the last master LP's panel weights; when they miss someone's floor (here: made
+    uniform), it solves for weights over the panels found instead, with the same probabilities."""
+    import sortition.solvers as solvers
+
+    pool, quotas = biased
+    inst = instance(pool, quotas, 12, ("address",))
+    normal = solvers.leximin(inst)
+    solve = solvers._MasterLP.solve
+
+    def uniform_weights(self, *args):
+        out = solve(self, *args)
+        self.lam = np.ones_like(self.lam)
+        return out
+
+    monkeypatch.setattr(solvers._MasterLP, "solve", uniform_weights)
+    calls = []
+    final_primal = solvers._final_primal
+    monkeypatch.setattr(solvers, "_final_primal", lambda *a: calls.append(1) or final_primal(*a))
+    again = solvers.leximin(inst)
+    assert calls
+    for dist in (normal, again):
+        assert all(inst.panel_ok(x) for x in dist.panels)
+    np.testing.assert_allclose(
+        np.sort(again.weights @ (again.panels / inst.counts)),
+        np.sort(normal.weights @ (normal.panels / inst.counts)),
+        atol=1e-6,
+    )
