@@ -256,3 +256,17 @@ def test_final_weights_are_solved_again_when_the_master_ones_miss_a_floor(biased
         np.sort(normal.weights @ (normal.panels / inst.counts)),
         atol=1e-6,
     )
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_leximin_on_quotas_no_panel_meets_raises_infeasible(monkeypatch, warm):
+    import sortition.solvers as solvers
+    from sortition import Quotas, SortitionError
+
+    monkeypatch.setattr(solvers, "_WARM", warm)
+    rows = [{"id": f"p{i}", "g": "mf"[i < 2]} for i in range(10)]  # only 2 f
+    quotas = Quotas.from_items([("g", "f", 3, 5), ("g", "m", 0, 5)])
+    inst = instance(Pool.from_rows(rows), quotas, 5)
+    with pytest.raises(SortitionError) as info:
+        solvers.leximin(inst)
+    assert info.value.code == "infeasible"
