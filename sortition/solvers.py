@@ -29,8 +29,9 @@ _EPS_FIX = 1e-7  # dual weights above this fix a unit's probability
 _FIX_SLACK = 1e-9  # fixed probabilities are kept this far below the stage optimum
 _QUICK_GAP = 1e-3  # relative optimality gap for pricing that only needs a good panel
 # Extra panels per LP round: "swaps" (local search) or "damped" (more integer programs); "auto"
-# picks swaps up to _SWAP_MAX_GROUPS groups, where they were measured faster (bench/sortition.py:
-# 0.8 s vs 2.0 s on the 122-group SF fixture, 85 s vs 41 s on a 576-group pool of 10,000).
+# picks swaps up to _SWAP_MAX_GROUPS groups, where they were measured faster (bench/sortition.py,
+# before the LP-relaxation pricing: 0.8 s vs 2.0 s on the 122-group SF fixture, 85 s vs 41 s on a
+# 576-group pool of 10,000; swap panels instead of the damped integer programs there: 58 s vs 18 s).
 _EXTRA = "auto"
 _SWAP_MAX_GROUPS = 300
 _SWAP_ENOUGH = 0.5  # swap panels this good relative to the relaxation's bound skip the integer program
