@@ -178,3 +178,95 @@ def test_warm_started_and_from_scratch_lps_agree(biased, monkeypatch):
     p_warm = np.sort(warm.weights @ (warm.panels / inst.counts))
     for other in (cold, damped, swaps):
         np.testing.assert_allclose(np.sort(other.weights @ (other.panels / inst.counts)), p_warm, atol=1e-6)
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_pricing_oracle_finds_the_best_panel_or_proves_none_beats_the_threshold(biased, monkeypatch, warm):
+    """The kept-alive LP relaxation + integer program (or, without scipy's HiGHS bindings, the
+    public milp) agree with a fresh milp on random weights, and the threshold is respected."""
+    import sortition.solvers as solvers
+    from sortition.model import Pricer
+
+    monkeypatch.setattr(solvers, "_WARM", warm)
+    pool, quotas = biased
+    inst = instance(pool, quotas, 12, ("address",))
+    oracle = solvers._Oracle(inst, Pricer(inst))
+    rng = np.random.default_rng(3)
+    for t in range(30):
+        w = rng.random(inst.n_units) ** (1 + t % 4)  # skewed weights make fractional relaxations
+        reference = Pricer(inst).solve(w)[1]
+        x, value = oracle.best(w)
+        assert x is not None and inst.panel_ok(x)
+        assert float(w @ x) == pytest.approx(reference, abs=1e-9)
+        assert oracle.best(w, reference + 1e-6)[0] is None
+        better = oracle.best(w, reference - 1e-3)[0]
+        assert better is not None and float(w @ better) > reference - 1e-3
+    assert (oracle.lp_calls > 0) == warm
+    assert (oracle.mip_calls > 0) == warm  # the integer program ran too, where the relaxation was fractional
+
+
+def test_seat_swaps_keep_panels_valid_and_stop_at_a_local_optimum(biased):
+    """Every swap keeps the quotas and the household rule; at the end no single valid swap gains."""
+    import sortition.solvers as solvers
+    from sortition.model import Pricer
+
+    pool, quotas = biased
+    inst = instance(pool, quotas, 12, ("address",))
+    swaps = solvers._SwapSearch(inst)
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        x = Pricer(inst).best(rng.random(inst.n_units))
+        w = rng.random(inst.n_units)
+        z = swaps.improve(x, w, max_moves=100)
+        assert inst.panel_ok(z) and w @ z >= w @ x - 1e-12
+        for a in np.flatnonzero(z):
+            for b in np.flatnonzero(z < inst.counts):
+                moved = z.copy()
+                moved[a] -= 1
+                moved[b] += 1
+                if inst.panel_ok(moved):
+                    assert w[b] - w[a] <= 1e-12
+
+
+def test_final_weights_are_solved_again_when_the_master_ones_miss_a_floor(biased, monkeypatch):
+    """LEXIMIN takes the last master LP's panel weights; when they miss someone's floor (here: made
+    uniform), it solves for weights over the panels found instead, with the same probabilities."""
+    import sortition.solvers as solvers
+
+    pool, quotas = biased
+    inst = instance(pool, quotas, 12, ("address",))
+    normal = solvers.leximin(inst)
+    solve = solvers._MasterLP.solve
+
+    def uniform_weights(self, *args):
+        out = solve(self, *args)
+        self.lam = np.ones_like(self.lam)
+        return out
+
+    monkeypatch.setattr(solvers._MasterLP, "solve", uniform_weights)
+    calls = []
+    final_primal = solvers._final_primal
+    monkeypatch.setattr(solvers, "_final_primal", lambda *a: calls.append(1) or final_primal(*a))
+    again = solvers.leximin(inst)
+    assert calls
+    for dist in (normal, again):
+        assert all(inst.panel_ok(x) for x in dist.panels)
+    np.testing.assert_allclose(
+        np.sort(again.weights @ (again.panels / inst.counts)),
+        np.sort(normal.weights @ (normal.panels / inst.counts)),
+        atol=1e-6,
+    )
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_leximin_on_quotas_no_panel_meets_raises_infeasible(monkeypatch, warm):
+    import sortition.solvers as solvers
+    from sortition import Quotas, SortitionError
+
+    monkeypatch.setattr(solvers, "_WARM", warm)
+    rows = [{"id": f"p{i}", "g": "mf"[i < 2]} for i in range(10)]  # only 2 f
+    quotas = Quotas.from_items([("g", "f", 3, 5), ("g", "m", 0, 5)])
+    inst = instance(Pool.from_rows(rows), quotas, 5)
+    with pytest.raises(SortitionError) as info:
+        solvers.leximin(inst)
+    assert info.value.code == "infeasible"
