@@ -51,7 +51,9 @@ from sortition.selection import (
     verify,
 )
 
-__version__ = "1.0.0"
+# Recorded in every draw. 1.1: new pricing reaches the same LEXIMIN probabilities through other panels, so a
+# seed may draw another panel than with 1.0; verify names both versions when a re-run differs.
+__version__ = "1.1.0"
 
 __all__ = [
     "__version__",
