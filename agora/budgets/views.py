@@ -201,6 +201,17 @@ def projects(process_id: int):
                            can_support={h.id for h in services.headings_for(current_user, process)})
 
 
+def _uploaded_image(form) -> bytes | None:
+    """The image file of a project form, read up to one byte over the limit (so too large is seen)."""
+    upload = form.image.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    try:
+        return upload.read(current_app.config["BUDGETS_MAX_IMAGE_BYTES"] + 1)
+    finally:
+        upload.close()  # large uploads are spooled to a temporary file
+
+
 @bp.route("/<int:process_id>/projects/new", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_post_limit, methods=["POST"])
@@ -215,12 +226,7 @@ def new_project(process_id: int):
                                for h in process.headings]
     form.set_panel_goals(panel_goal_choices())
     if form.validate_on_submit():
-        image = None
-        if form.image.data and getattr(form.image.data, "filename", ""):
-            try:
-                image = form.image.data.read(current_app.config["BUDGETS_MAX_IMAGE_BYTES"] + 1)  # one more: too large
-            finally:
-                form.image.data.close()  # large uploads are spooled to a temporary file
+        image = _uploaded_image(form)
         try:
             with unit_of_work():
                 project = services.submit_project(current_user, process, services.ProjectData(
@@ -291,12 +297,7 @@ def set_image(project_id: int):
         abort(403)
     form = ProjectImageForm()
     if form.validate_on_submit():
-        image = None
-        if form.image.data and getattr(form.image.data, "filename", ""):
-            try:
-                image = form.image.data.read(current_app.config["BUDGETS_MAX_IMAGE_BYTES"] + 1)  # one more: too large
-            finally:
-                form.image.data.close()
+        image = _uploaded_image(form)
         try:
             with unit_of_work():
                 services.set_project_image(current_user, item, image or b"", form.image_alt.data)
