@@ -49,6 +49,48 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG00
         cursor.close()
 
 
+# psycopg forgets its prepared statements at every ROLLBACK, and SQLAlchemy ends with a ROLLBACK each
+# transaction it does not commit: every request that only read. Such a transaction ends with a COMMIT
+# instead (there is nothing to keep or to undo), so the pages' queries stay prepared and PostgreSQL does
+# not plan them again on every request (planning the proposal page's query takes longer than running it).
+_ONLY_READ = "agora_only_read"
+
+
+def keep_prepared_statements(engine: Engine) -> None:
+    if engine.dialect.driver != "psycopg":
+        return
+    from psycopg.pq import TransactionStatus
+
+    rollback = engine.dialect.do_rollback
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.info[_ONLY_READ] = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _statement(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
+        if statement.lstrip()[:6].upper() != "SELECT":  # writes, locks a savepoint, DDL: a real rollback
+            conn.info[_ONLY_READ] = False
+
+    @event.listens_for(engine, "handle_error")
+    def _error(context) -> None:
+        if context.connection is not None:
+            context.connection.info[_ONLY_READ] = False
+
+    def do_rollback(dbapi_connection) -> None:
+        try:
+            only_read = dbapi_connection.info.pop(_ONLY_READ, False)  # the pool's dict for this connection
+        except (AttributeError, NotImplementedError):  # not a pooled connection (the engine's first connect)
+            only_read = False
+        driver = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+        if only_read and driver.info.transaction_status == TransactionStatus.INTRANS:
+            driver.commit()
+        else:
+            rollback(dbapi_connection)
+
+    engine.dialect.do_rollback = do_rollback
+
+
 @contextmanager
 def unit_of_work() -> Iterator[None]:
     """One transaction per user action: commit on success, roll back on any exception.
