@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--schema", default="bench_web")
     parser.add_argument("--requests", type=int, default=100, help="measured requests per scenario")
     parser.add_argument("--profile", metavar="SCENARIO", help="print a cProfile listing of this scenario")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative or tottime")
     parser.add_argument("--no-listing-cache", action="store_true")
     parser.add_argument("scenarios", nargs="*")
     args = parser.parse_args()
@@ -99,7 +100,7 @@ def main() -> None:
             for _ in range(n):
                 request()
             profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
 
 
 if __name__ == "__main__":
