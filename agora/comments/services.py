@@ -3,6 +3,7 @@ history, vote up or down, @mention. Hidden comments stay in the thread as placeh
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -209,45 +210,122 @@ def comment_history(comment_id: int) -> tuple[Comment, list[CommentRevision]]:
 # --- reading a thread ------------------------------------------------------------------------
 
 @dataclass
+class ThreadPage:
+    """One page of a thread's top-level comments, with what the pager needs."""
+
+    items: list[Comment]
+    page: int
+    per_page: int
+    total: int  # top-level comments in the whole thread
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+@dataclass
 class Thread:
-    page: Any  # pagination of top-level comments
+    page: ThreadPage  # top-level comments
     replies: dict[int, list[Comment]] = field(default_factory=dict)
     my_votes: dict[int, int] = field(default_factory=dict)
     total: int = 0
 
 
+SMALL_THREAD = 200  # threads up to this long (nearly all) are read in one query and paged here
+
+
+def _best_first(comment: Comment) -> tuple[int, int]:
+    return comment.upvotes - comment.downvotes, comment.id
+
+
 def get_thread(target_type: str, target_id: int, *, viewer: User | None = None, page: int = 1,
                per_page: int | None = None, order: str = "newest") -> Thread:
     """Top-level comments a page at a time (newest or best first), each with its replies (oldest first)."""
+    page, per_page = max(page, 1), per_page or current_app.config["PAGE_SIZE"]
+    where = {"target_type": target_type, "target_id": target_id}
+    whole = db.session.scalars(_whole_thread(SMALL_THREAD + 1), where).all()
+    if len(whole) <= SMALL_THREAD:
+        thread = _thread_in_memory(whole, page, per_page, order)
+    else:
+        base = _thread_comments().where(Comment.target_type == target_type, Comment.target_id == target_id)
+        thread = _thread_by_pages(base, page, per_page, order)
+    if viewer is not None and getattr(viewer, "is_authenticated", False) and thread.page.items:
+        shown = [c.id for c in _with_replies(thread.page.items, thread.replies)]
+        thread.my_votes = dict(db.session.execute(select(CommentVote.comment_id, CommentVote.value).where(
+            CommentVote.user_id == viewer.id, CommentVote.comment_id.in_(shown))).all())
+    return thread
+
+
+def _thread_comments() -> Select:
     # Threads show the author's name only: not their roles or residency (two queries per level saved).
-    base = select(Comment).where(Comment.target_type == target_type, Comment.target_id == target_id).options(
-        joinedload(Comment.author).lazyload(User.staff_roles), joinedload(Comment.author).lazyload(User.residency))
+    return select(Comment).options(joinedload(Comment.author).lazyload(User.staff_roles),
+                                   joinedload(Comment.author).lazyload(User.residency))
+
+
+@functools.cache
+def _whole_thread(limit: int) -> Select:
+    # Built once: SQLAlchemy then neither builds it nor computes its cache key again on every page.
+    return (_thread_comments().where(Comment.target_type == bindparam("target_type"),
+                                     Comment.target_id == bindparam("target_id")).order_by(Comment.id).limit(limit))
+
+
+def _with_replies(comments: list[Comment], replies: dict[int, list[Comment]]) -> list[Comment]:
+    shown, level = list(comments), comments
+    while level:
+        level = [child for c in level for child in replies.get(c.id, ())]
+        shown.extend(level)
+    return shown
+
+
+def _thread_in_memory(comments: list[Comment], page: int, per_page: int, order: str) -> Thread:
+    """The whole thread came in one query (oldest first): page its top level here."""
+    top = [c for c in comments if c.parent_id is None]
+    top.sort(key=_best_first if order == "best" else (lambda c: c.id), reverse=True)
+    replies: dict[int, list[Comment]] = {}
+    for c in comments:
+        if c.parent_id is not None:
+            replies.setdefault(c.parent_id, []).append(c)
+    items = top[(page - 1) * per_page:page * per_page]
+    return Thread(page=ThreadPage(items, page, per_page, len(top)), replies=replies, total=len(comments))
+
+
+def _thread_by_pages(base, page: int, per_page: int, order: str) -> Thread:
+    """A long thread: count it, read one page of top-level comments, then their replies level by level."""
     top = base.where(Comment.parent_id.is_(None))
     if order == "best":
         top = top.order_by((Comment.upvotes - Comment.downvotes).desc(), Comment.id.desc())
     else:
         top = top.order_by(Comment.id.desc())
+    where = base.whereclause
     # Both counts in one pass over the thread (long threads have tens of thousands of comments).
     total, top_level = db.session.execute(
-        select(func.count(), func.count().filter(Comment.parent_id.is_(None)))
-        .where(Comment.target_type == target_type, Comment.target_id == target_id)).one()
-    pagination = db.paginate(top, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"],
-                             error_out=False, count=False)
-    pagination.total = top_level
-    thread = Thread(page=pagination, total=total)
-    level = [c.id for c in pagination.items]
-    everything = list(pagination.items)
+        select(func.count(), func.count().filter(Comment.parent_id.is_(None))).where(where)).one()
+    items = db.session.scalars(top.limit(per_page).offset((page - 1) * per_page)).all()
+    thread = Thread(page=ThreadPage(list(items), page, per_page, top_level), total=total)
+    level = [c.id for c in items]
     for _depth in range(1, MAX_DEPTH):
-        if not level or len(everything) >= total:  # no more replies, or the whole thread is already here
+        if not level:
             break
         children = db.session.scalars(base.where(Comment.parent_id.in_(level)).order_by(Comment.id)).all()
         for child in children:
             thread.replies.setdefault(child.parent_id, []).append(child)
-        everything.extend(children)
         level = [c.id for c in children]
-    if viewer is not None and getattr(viewer, "is_authenticated", False) and everything:
-        thread.my_votes = dict(db.session.execute(select(CommentVote.comment_id, CommentVote.value).where(
-            CommentVote.user_id == viewer.id, CommentVote.comment_id.in_([c.id for c in everything]))).all())
     return thread
 
 

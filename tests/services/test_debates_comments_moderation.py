@@ -67,6 +67,41 @@ def test_threaded_replies_go_three_levels_deep_and_notify(ctx):
     assert comments.stance_balance("debates", debate.id) == {"for": 1, "neutral": 0, "against": 0}
 
 
+@pytest.mark.parametrize("order", ["newest", "best"])
+def test_a_long_thread_is_paged_by_queries_as_a_short_one_is_paged_in_memory(ctx, monkeypatch, order):
+    rita = make_user(verified=True, name="Rita")
+    bob = make_user("bob@example.org", verified=True, name="Bob")
+    debate = a_debate(rita)
+    tops = [say(bob, "debates", debate.id, body=f"Point {i}") for i in range(5)]
+    reply = say(rita, "debates", debate.id, body="Why?", parent_id=tops[1].id)
+    say(bob, "debates", debate.id, body="Air.", parent_id=reply.id)
+    say(rita, "debates", debate.id, body="Also.", parent_id=tops[3].id)
+    with unit_of_work():
+        comments.vote_comment(rita, tops[2].id, 1)
+        comments.vote_comment(rita, tops[0].id, -1)
+
+    def shape(page):
+        thread = comments.get_thread("debates", debate.id, viewer=rita, page=page, per_page=2, order=order)
+        items = [c.id for c in thread.page.items]
+        shown = comments._with_replies(thread.page.items, thread.replies)
+        nested = {c.id: [r.id for r in thread.replies.get(c.id, [])] for c in shown}
+        pager = (thread.page.total, thread.page.pages, thread.page.prev_num, thread.page.next_num)
+        return items, nested, pager, thread.total, thread.my_votes
+
+    in_memory = [shape(page) for page in (1, 2, 3, 4)]
+    monkeypatch.setattr(comments, "SMALL_THREAD", 3)  # now the thread is "long"
+    assert [shape(page) for page in (1, 2, 3, 4)] == in_memory
+    t = [c.id for c in tops]
+    pages = [[t[2], t[4]], [t[3], t[1]], [t[0]]] if order == "best" else [[t[4], t[3]], [t[2], t[1]], [t[0]]]
+    assert [shape[0] for shape in in_memory] == [*pages, []]
+    assert [shape[2] for shape in in_memory] == [(5, 3, None, 2), (5, 3, 1, 3), (5, 3, 2, None), (5, 3, 3, None)]
+    assert {shape[3] for shape in in_memory} == {8}
+    on_page_with_t1 = in_memory[1]
+    assert on_page_with_t1[1][t[1]] == [reply.id] and len(on_page_with_t1[1][reply.id]) == 1
+    votes = [shape[4] for shape in in_memory]
+    assert votes == ([{t[2]: 1}, {}, {t[0]: -1}, {}] if order == "best" else [{}, {t[2]: 1}, {t[0]: -1}, {}])
+
+
 def test_proposals_have_the_same_threads_without_stance(ctx):
     rita = make_user(verified=True)
     with unit_of_work():
