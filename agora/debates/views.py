@@ -8,13 +8,12 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from agora import page_cache
-from agora.comments.forms import CommentForm
 from agora.comments.services import get_thread, stance_balance
+from agora.comments.views import thread_forms
 from agora.db import unit_of_work
 from agora.debates import services
 from agora.debates.forms import DebateForm
 from agora.errors import AgoraError, InvalidInput
-from agora.moderation.forms import FlagForm
 from agora.moderation.services import get_block
 from agora.moderation.web import posting_limits
 from agora.notifications import services as notifications
@@ -61,7 +60,7 @@ def show(id: int):
     thread = get_thread("debates", debate.id, viewer=current_user, page=request.args.get("page", 1, type=int))
     return render_template(
         "debates/show.html", debate=debate, thread=thread, balance=stance_balance("debates", debate.id),
-        comment_form=CommentForm(), flag_form=FlagForm(), block=get_block(current_user), form=FlaskForm(),
+        **thread_forms(), block=get_block(current_user),
         following=notifications.is_following(current_user, "debates", debate.id),
         revision_count=services.count_revisions(debate), target_type="debates", target=debate)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, false, func, literal_column, select, text, update
+from sqlalchemy import Select, bindparam, exists, false, func, literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -430,24 +431,53 @@ class PageFacts:
     has_outcomes: bool  # it became a vote option or a budget project
 
 
+def _page_fact_columns(pid: Any, viewer_id: Any) -> list:
+    """The page's facts as columns of one SELECT; ``viewer_id`` None for a visitor who is not signed in."""
+    supported = exists().where(ProposalSupport.proposal_id == pid, ProposalSupport.user_id == viewer_id) \
+        if viewer_id is not None else false()
+    following = exists().where(Follow.user_id == viewer_id, Follow.target_type == FOLLOW_TYPE,
+                               Follow.target_id == pid) if viewer_id is not None else false()
+    return [supported.label("supported"), following.label("following"),
+            select(func.count()).select_from(ProposalRevision).where(ProposalRevision.proposal_id == pid)
+            .scalar_subquery().label("revisions"),
+            exists().where(ProposalAttachment.proposal_id == pid).label("attachments"),
+            (exists().where(VoteOption.proposal_id == pid) | exists().where(BudgetProject.proposal_id == pid))
+            .label("outcomes")]
+
+
+def _page_facts(row: Any) -> PageFacts:
+    return PageFacts(supported=bool(row.supported), following=bool(row.following), revision_count=row.revisions,
+                     has_attachments=bool(row.attachments), has_outcomes=bool(row.outcomes))
+
+
+def _viewer_id(viewer: User | None) -> int | None:
+    return viewer.id if viewer is not None and getattr(viewer, "is_authenticated", False) else None
+
+
 def page_facts(proposal: Proposal, viewer: User | None) -> PageFacts:
     """The proposal page's small facts in one query (was six): the page then loads attachments and
     outcomes only when there are some (most proposals have neither)."""
-    pid = proposal.id
-    signed_in = viewer is not None and getattr(viewer, "is_authenticated", False)
-    supported = exists().where(ProposalSupport.proposal_id == pid, ProposalSupport.user_id == viewer.id) \
-        if signed_in else false()
-    following = exists().where(Follow.user_id == viewer.id, Follow.target_type == FOLLOW_TYPE,
-                               Follow.target_id == pid) if signed_in else false()
-    row = db.session.execute(select(
-        supported.label("supported"), following.label("following"),
-        select(func.count()).select_from(ProposalRevision).where(ProposalRevision.proposal_id == pid)
-        .scalar_subquery().label("revisions"),
-        exists().where(ProposalAttachment.proposal_id == pid).label("attachments"),
-        (exists().where(VoteOption.proposal_id == pid) | exists().where(BudgetProject.proposal_id == pid))
-        .label("outcomes"))).one()
-    return PageFacts(supported=bool(row.supported), following=bool(row.following), revision_count=row.revisions,
-                     has_attachments=bool(row.attachments), has_outcomes=bool(row.outcomes))
+    return _page_facts(db.session.execute(select(*_page_fact_columns(proposal.id, _viewer_id(viewer)))).one())
+
+
+@functools.cache
+def _proposal_page_statement(signed_in: bool) -> Select:
+    # Built once: SQLAlchemy then neither builds it nor computes its cache key again on every page.
+    viewer_id = bindparam("viewer_id") if signed_in else None
+    return (select(Proposal, *_page_fact_columns(Proposal.id, viewer_id))
+            .where(Proposal.id == bindparam("proposal_id"))
+            .options(*AUTHOR_NAME_ONLY, joinedload(Proposal.tag_rows)))
+
+
+def get_proposal_page(proposal_id: int, viewer: User | None = None) -> tuple[Proposal, PageFacts]:
+    """:func:`get_proposal` and :func:`page_facts` in one query, for the proposal page."""
+    viewer_id = _viewer_id(viewer)
+    parameters = {"proposal_id": proposal_id} | ({"viewer_id": viewer_id} if viewer_id is not None else {})
+    row = db.session.execute(_proposal_page_statement(viewer_id is not None), parameters).unique().one_or_none()
+    if row is None:
+        raise NotFound(_("This proposal does not exist."))
+    _ensure_visible(row.Proposal, viewer)
+    return row.Proposal, _page_facts(row)
 
 
 def proposal_outcomes(proposal: Proposal) -> tuple[list[VoteOption], list[BudgetProject]]:
@@ -490,10 +520,14 @@ def get_proposal(proposal_id: int, viewer: User | None = None) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id, options=[*AUTHOR_NAME_ONLY, joinedload(Proposal.tag_rows)])
     if proposal is None:
         raise NotFound(_("This proposal does not exist."))
+    _ensure_visible(proposal, viewer)
+    return proposal
+
+
+def _ensure_visible(proposal: Proposal, viewer: User | None) -> None:
     if proposal.status == ProposalStatus.DRAFT and (viewer is None or getattr(viewer, "id", None)
                                                      != proposal.author_id):
         raise NotFound(_("This proposal does not exist."))
-    return proposal
 
 
 def count_revisions(proposal: Proposal) -> int:

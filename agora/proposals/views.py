@@ -12,11 +12,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from agora import page_cache
-from agora.comments.forms import CommentForm
 from agora.comments.services import get_thread
+from agora.comments.views import thread_forms
 from agora.db import db, unit_of_work
 from agora.errors import AgoraError, Conflict, InvalidInput, PhaseClosed
-from agora.moderation.forms import FlagForm
 from agora.moderation.services import get_block
 from agora.moderation.web import posting_limits
 from agora.notifications import services as notifications
@@ -137,20 +136,19 @@ def new():
 @bp.route("/<int:id>")
 @page_cache.for_visitors("proposals")
 def show(id: int):
-    proposal = services.get_proposal(id, current_user if current_user.is_authenticated else None)
+    proposal, facts = services.get_proposal_page(id, current_user if current_user.is_authenticated else None)
     thread = get_thread("proposals", proposal.id, viewer=current_user, page=request.args.get("page", 1, type=int))
-    facts = services.page_facts(proposal, current_user)
     vote_options, projects = services.proposal_outcomes(proposal) if facts.has_outcomes else ([], [])
     send_vote_form = send_budget_form = None
     if proposal.status == ProposalStatus.SUCCESSFUL and can(current_user, Permission.PROPOSAL_SEND, proposal):
         send_vote_form, send_budget_form = _send_forms()
     return render_template(
         "proposals/show.html", proposal=proposal, thread=thread, threshold=services.support_threshold(),
-        supported=facts.supported, form=FlaskForm(), comment_form=CommentForm(),
+        supported=facts.supported, **thread_forms(),
         attachments=services.list_attachments(proposal) if facts.has_attachments else [],
         vote_options=vote_options, projects=projects, revision_count=facts.revision_count,
         send_vote_form=send_vote_form, send_budget_form=send_budget_form,
-        flag_form=FlagForm(), retire_labels=RETIRE_LABELS,
+        retire_labels=RETIRE_LABELS,
         following=facts.following, block=get_block(current_user), target_type="proposals", target=proposal)
 
 
