@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, bindparam, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -109,13 +110,20 @@ def insert_unless_present(model: type, values: dict[str, Any], **execution_optio
     """Add a row unless a unique constraint already holds one like it (``ON CONFLICT DO NOTHING``, on
     both databases); True if it was added. One statement where a savepoint, the INSERT and its release
     or rollback were three, and safe under concurrency: of simultaneous inserts exactly one adds the row."""
-    if is_postgresql():
+    statement = _insert_unless_present(model, tuple(sorted(values)), is_postgresql())
+    # RETURNING gives no row when nothing was added
+    return db.session.execute(statement, values, execution_options=execution_options).first() is not None
+
+
+@functools.cache
+def _insert_unless_present(model: type, columns: tuple[str, ...], postgresql: bool):
+    # Built once per table and columns: these INSERTs are on the busiest writes (supports, follows).
+    if postgresql:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = (insert(model).values(**values).on_conflict_do_nothing()
-                 .returning(*model.__table__.primary_key.columns).execution_options(**execution_options))
-    return db.session.execute(statement).first() is not None  # RETURNING gives no row when nothing was added
+    return (insert(model).values({column: bindparam(column) for column in columns}).on_conflict_do_nothing()
+            .returning(*model.__table__.primary_key.columns))
 
 
 # Full-text search objects written by hand in migrations (FTS5 tables with their shadow tables, PostgreSQL

@@ -239,6 +239,18 @@ def support_threshold(*, exact: bool = False) -> int:
     return max(1, int(setting))
 
 
+# The statements of a support, built once (supporting is the busiest write). Neither the author, the
+# district nor the tags are needed to count a support.
+_SUPPORTED_PROPOSAL = select(Proposal).where(Proposal.id == bindparam("proposal_id")).options(
+    lazyload(Proposal.author), lazyload(Proposal.district), lazyload(Proposal.tag_rows))
+# The row lock taken by this UPDATE orders concurrent supports; RETURNING reads the count and status as
+# they are after it (a concurrent support may have made the proposal successful meanwhile).
+_COUNT_SUPPORT = (update(Proposal).where(Proposal.id == bindparam("proposal_id"))
+                  .values(support_count=Proposal.support_count + 1)
+                  .returning(Proposal.support_count, Proposal.status)
+                  .execution_options(synchronize_session=False))
+
+
 def support_proposal(actor: User, proposal_id: int) -> Proposal:
     """A verified resident supports a published proposal once (the database refuses a second support).
 
@@ -246,21 +258,17 @@ def support_proposal(actor: User, proposal_id: int) -> Proposal:
     Conflict on a second support, PhaseClosed when it no longer collects supports.
     """
     ensure_can_post(actor)
-    # Neither the author nor the tags are needed to count a support.
-    proposal = db.session.get(Proposal, proposal_id, options=[lazyload(Proposal.author), lazyload(Proposal.tag_rows)])
+    proposal = db.session.execute(_SUPPORTED_PROPOSAL, {"proposal_id": proposal_id}).scalar_one_or_none()
     if proposal is None or not proposal.is_public:
         raise NotFound(_("This proposal does not exist."))
     if not proposal.collects_supports:
         raise PhaseClosed(_("This proposal no longer collects supports."))
+    page = ("proposals", proposal.id)
     if not insert_unless_present(ProposalSupport, {"proposal_id": proposal.id, "user_id": actor.id},
-                                 cached_page=("proposals", proposal.id)):
+                                 cached_page=page):
         raise Conflict(_("You have already supported this proposal."))
-    # The row lock taken by this UPDATE orders concurrent supports; RETURNING reads the count and status
-    # as they are after it (a concurrent support may have made the proposal successful meanwhile).
-    count, status = db.session.execute(
-        update(Proposal).where(Proposal.id == proposal.id).values(support_count=Proposal.support_count + 1)
-        .returning(Proposal.support_count, Proposal.status)
-        .execution_options(synchronize_session=False, cached_page=("proposals", proposal.id))).one()
+    count, status = db.session.execute(_COUNT_SUPPORT, {"proposal_id": proposal.id},
+                                       execution_options={"cached_page": page}).one()
     set_committed_value(proposal, "support_count", count)
     set_committed_value(proposal, "status", status)
     notifications.follow(actor, FOLLOW_TYPE, proposal.id)
