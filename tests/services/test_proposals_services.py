@@ -230,6 +230,11 @@ def test_listing_filters_sorts_and_paginates(ctx, app):
     assert ids(sort="'; DROP TABLE proposals; --", status="nonsense") == [c.id, b.id, a.id]
     page = proposals.list_proposals(per_page=2, page=2)
     assert (page.total, page.pages, [p.id for p in page.items]) == (3, 2, [a.id])
+    page = proposals.list_proposals(per_page=2, page=1, tag="mobility", sort="hot")
+    assert (page.total, page.pages, page.has_next, page.next_num) == (2, 1, False, None)
+    past_the_end = proposals.list_proposals(per_page=2, page=5)  # the total still counted, for the pager
+    assert (past_the_end.total, past_the_end.items, past_the_end.prev_num) == (3, [], 4)
+    assert proposals.list_proposals(q="nothing matches this").total == 0
 
 
 def test_full_text_search_finds_words_and_never_hidden_or_drafts(ctx, app):
