@@ -126,10 +126,10 @@ def _insert_unless_present(model: type, columns: tuple[str, ...], postgresql: bo
             .returning(*model.__table__.primary_key.columns))
 
 
-# Full-text search objects written by hand in migrations (FTS5 tables with their shadow tables, PostgreSQL
-# tsvector columns and their indexes): autogenerate cannot compare them, so env.py and the migration
-# check leave them out.
-UNCOMPARED_SCHEMA_PREFIXES = ("proposals_fts", "ix_proposals_search", "search_vector")
+# Full-text search objects written by hand in migrations (SQLite's FTS5 tables with their shadow tables,
+# PostgreSQL's proposals_search table with its GIN index): autogenerate cannot compare them, so env.py and
+# the migration check leave them out.
+UNCOMPARED_SCHEMA_PREFIXES = ("proposals_fts", "proposals_search", "ix_proposals_search")
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:  # noqa: ARG001

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, exists, false, func, literal_column, select, text, update
+from sqlalchemy import Select, bindparam, column, exists, false, func, literal_column, select, table, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -604,8 +604,9 @@ def list_proposals(*, status: str = "active", district: str | None = None, tag: 
                        error_out=False, count=True)
 
 
-# Full text: PostgreSQL's stored to_tsvector with websearch_to_tsquery, SQLite's FTS5 (both in the migration).
-_PG_DOCUMENT = literal_column("proposals.search_vector")  # stored tsvector, GIN-indexed (see the migration)
+# Full text: PostgreSQL's to_tsvector with websearch_to_tsquery, SQLite's FTS5, each in a table of its own kept
+# in step by triggers (see the migrations): a support rewrites the proposal's row, never its words.
+_PG_SEARCH = table("proposals_search", column("proposal_id"), column("search_vector"))
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
@@ -613,7 +614,8 @@ def search_filter(stmt: Select, q: str) -> Select:
     q = q.strip()[:200]
     if is_postgresql():
         query = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), q)
-        return stmt.where(_PG_DOCUMENT.bool_op("@@")(query))
+        return stmt.where(Proposal.id.in_(select(_PG_SEARCH.c.proposal_id)
+                                          .where(_PG_SEARCH.c.search_vector.bool_op("@@")(query))))
     words = _WORD_RE.findall(q)[:20]
     if not words:
         return stmt.where(Proposal.id.is_(None))

@@ -258,7 +258,7 @@ def test_full_text_search_finds_words_and_never_hidden_or_drafts(ctx, app):
     with unit_of_work():
         moderation.moderate(mod, "hide", "proposals", [spam.id], reason="Advertising")
     assert found("trees") == {trees.id}
-    # An edit is searchable at once (trigger on SQLite, expression on PostgreSQL).
+    # An edit is searchable at once (triggers on both databases).
     with unit_of_work():
         proposals.update_proposal(rita, bikes, title="Secure bicycle parking", summary="Parking for bicycles",
                                   body="Covered racks near the station, with tulips.")
@@ -327,3 +327,30 @@ def test_postgresql_search_index_takes_new_proposals_directly(app):
     with app.app_context():
         options = db.session.scalar(text("SELECT reloptions FROM pg_class WHERE relname = 'ix_proposals_search'"))
     assert "fastupdate=off" in options
+
+
+def test_postgresql_supports_leave_the_search_index_alone(ctx, app):
+    """A support rewrites the proposal's row, not its words (see migration b5e81c4f2a70): the row of the
+    search table keeps its version; an edit of the text writes a new one."""
+    if app.config["TEST_BACKEND"] != "postgresql":
+        pytest.skip("PostgreSQL's search table; SQLite's FTS5 triggers fire on the text columns only")
+    from sqlalchemy import text
+
+    rita, bob = make_user(verified=True), make_user("bob@example.org", verified=True)
+    proposal = submit(rita, title="Benches in the park", body="Older people need to rest.")
+
+    def words_version():
+        return db.session.scalar(text("SELECT xmin::text FROM proposals_search WHERE proposal_id = :id"),
+                                 {"id": proposal.id})
+
+    first = words_version()
+    with unit_of_work():  # editing is allowed until the first support
+        proposals.update_proposal(rita, db.session.get(Proposal, proposal.id), title="Benches in the park",
+                                  summary=proposal.summary, body="Older people need to rest in the shade.")
+    edited = words_version()
+    assert edited != first
+    assert [p.id for p in proposals.list_proposals(q="shade").items] == [proposal.id]
+    with unit_of_work():
+        proposals.support_proposal(bob, proposal.id)
+    assert words_version() == edited
+    assert db.session.get(Proposal, proposal.id).support_count == 1
