@@ -79,6 +79,8 @@ def _clean_database(request):
         from agora.proposals import services as proposals
 
         proposals._VERIFIED_COUNT_CACHE.clear()
+        proposals._TAG_CACHE.clear()
+        proposals._DISTRICT_CACHE.clear()
         if "page_cache" in application.extensions:
             application.extensions["page_cache"].clear()
 

@@ -648,5 +648,20 @@ def list_districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.name)))
 
 
+_DISTRICT_CACHE: dict[str, tuple[float, list[tuple[int, str]]]] = {}
+
+
+def district_choices() -> list[tuple[int, str]]:
+    """(id, name) of every district for the listing's filter menu; cached per process as the tags are
+    (districts change perhaps once a decade, the listing is the busiest page)."""
+    key = str(db.engine.url)
+    cached = _DISTRICT_CACHE.get(key)
+    if cached and time.monotonic() - cached[0] < current_app.config["PROPOSALS_TAGS_CACHE_SECONDS"]:
+        return cached[1]
+    choices = [(d.id, d.name) for d in list_districts()]
+    _DISTRICT_CACHE[key] = (time.monotonic(), choices)
+    return choices
+
+
 def recent_for_feed(limit: int = 30) -> list[Proposal]:
     return list(db.session.scalars(visible_proposals().order_by(Proposal.published_at.desc()).limit(limit)))

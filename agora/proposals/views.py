@@ -74,7 +74,7 @@ def index():
     # The filter form (districts, tags, the current choices) is the same for everyone: cached likewise.
     filters_html = listing_cache.get_or_render(
         (key[0], key[1], "filters", *key[3:]), current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"],
-        lambda: render_template("proposals/_filters.html", filters=filters, districts=services.list_districts(),
+        lambda: render_template("proposals/_filters.html", filters=filters, districts=services.district_choices(),
                                 tags=services.list_tags()))
     drafts = services.list_drafts(current_user) if current_user.is_authenticated else []
     return render_template("proposals/index.html", results_html=results, filters_html=filters_html, filters=filters,

@@ -191,6 +191,19 @@ def test_listing_search_and_filters_render(app, client):
     assert client.get("/proposals/?sort=evil&status=evil&page=99").status_code == 200
 
 
+def test_listing_district_menu_lists_every_district_and_marks_the_chosen_one(app, client):
+    from agora.census.models import District
+    from agora.db import db
+
+    with app.app_context():
+        db.session.add_all([District(name="Kessel-Lo"), District(name="Heverlee")])
+        db.session.commit()
+        kessel = db.session.query(District).filter_by(name="Kessel-Lo").one().id
+    page = client.get(f"/proposals/?district={kessel}").get_data(as_text=True)
+    assert f'<option value="{kessel}" selected>Kessel-Lo</option>' in page
+    assert ">Heverlee</option>" in page
+
+
 def test_comment_reply_vote_edit_history_through_the_web(app, client):
     rita = user_id(app, "rita@example.org", verified=True, name="Rita")
     user_id(app, "bob@example.org", verified=True, name="Bob")
