@@ -6,8 +6,8 @@ import functools
 from urllib.parse import urlsplit
 
 from babel import support
-from flask import Flask, Response, current_app, has_request_context, render_template, request, session
-from flask_babel import get_locale
+from flask import Flask, Response, current_app, g, has_request_context, render_template, request, session
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -189,7 +189,29 @@ class _WtformsTranslations:
 _WTFORMS_TRANSLATIONS = _WtformsTranslations()
 
 
+def _translations() -> support.NullTranslations:
+    """The current language's translations, found once per request and language. Flask-Babel finds them
+    again for every string a template translates (a listing page has sixty); a forced language (mail in
+    the reader's language) is another locale object, so it finds its own."""
+    locale = get_locale()
+    found = g.get("_agora_translations")
+    if found is None or found[0] is not locale:
+        found = g._agora_translations = (locale, get_translations())
+    return found[1]
+
+
+def _install_fast_gettext(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
+
+
 def init_app(app: Flask) -> None:
+    _install_fast_gettext(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"

@@ -69,3 +69,22 @@ def test_compiled_catalog_matches_the_po_file(lang):
 
     assert entries(po) == entries(mo), (
         f"{lang}: messages.mo is stale; run `agora translations compile`")
+
+
+def test_templates_translate_in_the_forced_language_and_back(app):
+    """Templates look their translations up once per request and language (agora.web._translations): a
+    letter or a mail rendered in the reader's language inside a request in another must still switch."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext
+
+    template = '{{ _("Proposals") }}|{{ ngettext("%(num)d day", "%(num)d days", 2) }}'
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = render_template_string(template)
+        seen = {}
+        for lang in ["nl", "fr", "es", "nl"]:
+            with force_locale(lang):
+                seen[lang] = render_template_string(template)
+                assert seen[lang].split("|")[0] == gettext("Proposals")  # Flask-Babel's own lookup agrees
+        assert render_template_string(template) == english
+    assert english.startswith("Proposals|")
+    assert len({english, seen["nl"], seen["fr"], seen["es"]}) == 4
