@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import escape
 
 from agora import page_cache
 from agora.comments.services import get_thread
@@ -50,6 +51,9 @@ def proposal_helpers():
     return {"status_labels": STATUS_LABELS}
 
 
+_SEARCH_TEXT = "\x00search\x00"  # where the listing's cached filter form takes the search text
+
+
 @bp.route("/")
 def index():
     args = request.args
@@ -71,11 +75,15 @@ def index():
     version = copies.version(page_cache.PROPOSAL_LISTINGS) if copies else None
     key = (str(db.engine.url), str(get_locale()), page_number, *sorted(filters.items()), ("version", version))
     results = listing_cache.get_or_render(key, current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"], render_results)
-    # The filter form (districts, tags, the current choices) is the same for everyone: cached likewise.
+    # The filter form (districts, tags, the current choices) is the same for everyone: cached likewise, once
+    # for every search text (each search is new: the text goes in after).
+    form_filters = {name: value for name, value in filters.items() if name != "q"}
     filters_html = listing_cache.get_or_render(
-        (key[0], key[1], "filters", *key[3:]), current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"],
-        lambda: render_template("proposals/_filters.html", filters=filters, districts=services.district_choices(),
-                                tags=services.list_tags()))
+        (key[0], key[1], "filters", *sorted(form_filters.items()), key[-1]),
+        current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"],
+        lambda: render_template("proposals/_filters.html", filters={**form_filters, "q": _SEARCH_TEXT},
+                                districts=services.district_choices(), tags=services.list_tags()))
+    filters_html = filters_html.replace(_SEARCH_TEXT, escape(filters.get("q", "")))  # Markup: the text is escaped
     drafts = services.list_drafts(current_user) if current_user.is_authenticated else []
     return render_template("proposals/index.html", results_html=results, filters_html=filters_html, filters=filters,
                            drafts=drafts, threshold=services.support_threshold())

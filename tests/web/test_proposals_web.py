@@ -191,6 +191,17 @@ def test_listing_search_and_filters_render(app, client):
     assert client.get("/proposals/?sort=evil&status=evil&page=99").status_code == 200
 
 
+def test_listing_search_box_shows_each_search_text_escaped(app, client):
+    """The filter form is cached once for every search text; the text itself goes in escaped, per request."""
+    first = client.get("/proposals/?q=bike+lanes").get_data(as_text=True)
+    assert 'name="q" value="bike lanes"' in first
+    evil = client.get('/proposals/?q="><script>alert(1)</script>').get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in evil
+    assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in evil
+    plain = client.get("/proposals/").get_data(as_text=True)
+    assert 'name="q" value=""' in plain and "\x00" not in plain
+
+
 def test_listing_district_menu_lists_every_district_and_marks_the_chosen_one(app, client):
     from agora.census.models import District
     from agora.db import db
