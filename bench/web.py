@@ -6,6 +6,7 @@ concurrent clients (threads with keep-alive connections) and reports requests pe
 latency percentiles, next to a minimal Flask page served by the same gunicorn (the ceiling):
 
     python bench/web.py --db postgresql://postgres@127.0.0.1:5432/agora_bench [--clients 20]
+                        [--workers 2 --threads 4 --worker-class gthread|sync] [--no-seed] [--only WORD]
 
 Results are printed and written to bench/out/web.json. Nothing here runs in the test suite.
 """
@@ -277,6 +278,7 @@ def main() -> None:
     # PostgreSQL); more processes only add switching on a CPU-bound load.
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2))
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn -k: gthread (keep-alive) or sync")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0",
                         help="REDIS_URL for the app (visitors' page copies); '' runs without")
@@ -291,7 +293,7 @@ def main() -> None:
     url = schema_url(args.db, args.schema)
     rng = random.Random(2026)
     report: dict = {"clients": args.clients, "requests_per_client": args.requests, "workers": args.workers,
-                    "threads": args.threads, "cpus": os.cpu_count()}
+                    "threads": args.threads, "worker_class": args.worker_class, "cpus": os.cpu_count()}
     if not args.no_seed:
         reset_schema(args.db, args.schema)
         report["seed"] = seed(url, proposals=args.proposals, comments=args.comments, users=args.users, rng=rng)
@@ -305,7 +307,7 @@ def main() -> None:
            "REDIS_URL": args.redis, "AGORA_PAGE_CACHE": "auto" if args.redis else "off",
            "AGORA_PAGE_CACHE_PREFIX": f"bench:{os.getpid()}:"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT / "bench"), "-k", "gthread",
+        [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT / "bench"), "-k", args.worker_class,
          "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{args.port}",
          "--log-level", "warning", "web_wsgi:application"], env=env, start_new_session=True)
     try:
