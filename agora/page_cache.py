@@ -105,6 +105,10 @@ class _RedisVersions:
         every, this = self._redis.mget(self._key(EVERY_PAGE), self._key(page))
         return int(every or 0), int(this or 0)
 
+    @property
+    def redis(self):
+        return self._redis
+
     def bump(self, pages: Iterable[Page]) -> None:
         pipe = self._redis.pipeline(transaction=False)
         for page in pages:
@@ -160,6 +164,11 @@ class PageCache:
         except Exception:  # noqa: BLE001 - a cache outage must not take the page down
             log.warning("page cache: versions unavailable", exc_info=True)
             return None
+
+    @property
+    def shared_store(self):
+        """The Redis client the versions live in, for other shared caches; None for process-local versions."""
+        return getattr(self.versions, "redis", None)
 
     def bump(self, pages: Iterable[Page]) -> None:
         try:

@@ -149,7 +149,10 @@ def seed(url: str, *, proposals: int, comments: int, users: int, rng: random.Ran
 
 
 class Client:
-    """One keep-alive connection with its own cookie, like one browser tab."""
+    """One client with its own cookie, like one browser tab: one keep-alive connection, or (``keep_alive``
+    False) a connection per request, as a reverse proxy in front of gunicorn opens them by default."""
+
+    keep_alive = True
 
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -161,6 +164,8 @@ class Client:
 
         path = quote(path, safe="/?&=+%")
         headers = {"Cookie": self.cookie} if self.cookie else {}
+        if not self.keep_alive:
+            headers["Connection"] = "close"  # the server closes it; the next request opens another
         data = None
         if body is not None:
             data = urlencode(body)
@@ -279,6 +284,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2))
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-class", default="gthread", help="gunicorn -k: gthread (keep-alive) or sync")
+    parser.add_argument("--connections", choices=["keep-alive", "per-request"], default="keep-alive",
+                        help="keep-alive: each client keeps one connection, which stays with the worker that "
+                             "accepted it; per-request: a new one each time, as from a reverse proxy")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0",
                         help="REDIS_URL for the app (visitors' page copies); '' runs without")
@@ -286,6 +294,7 @@ def main() -> None:
     parser.add_argument("--only", action="append", metavar="WORD",
                         help="run only the scenarios whose name contains WORD (repeatable); the ceiling always runs")
     args = parser.parse_args()
+    Client.keep_alive = args.connections == "keep-alive"
     if not args.db:
         parser.error("give --db or set AGORA_BENCH_DATABASE_URL")
     sys.path.insert(0, str(ROOT))
@@ -293,7 +302,8 @@ def main() -> None:
     url = schema_url(args.db, args.schema)
     rng = random.Random(2026)
     report: dict = {"clients": args.clients, "requests_per_client": args.requests, "workers": args.workers,
-                    "threads": args.threads, "worker_class": args.worker_class, "cpus": os.cpu_count()}
+                    "threads": args.threads, "worker_class": args.worker_class,
+                    "connections": args.connections, "cpus": os.cpu_count()}
     if not args.no_seed:
         reset_schema(args.db, args.schema)
         report["seed"] = seed(url, proposals=args.proposals, comments=args.comments, users=args.users, rng=rng)

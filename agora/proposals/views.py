@@ -74,7 +74,11 @@ def index():
     copies = current_app.extensions.get("page_cache")
     version = copies.version(page_cache.PROPOSAL_LISTINGS) if copies else None
     key = (str(db.engine.url), str(get_locale()), page_number, *sorted(filters.items()), ("version", version))
-    results = listing_cache.get_or_render(key, current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"], render_results)
+    # Shared with the other workers only under a shared version (a change then changes the key).
+    redis = copies.shared_store if copies and version is not None else None
+    shared = listing_cache.SharedStore(redis, current_app.config["PAGE_CACHE_PREFIX"]) if redis else None
+    results = listing_cache.get_or_render(key, current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"], render_results,
+                                          shared)
     # The filter form (districts, tags, the current choices) is the same for everyone: cached likewise, once
     # for every search text (each search is new: the text goes in after).
     form_filters = {name: value for name, value in filters.items() if name != "q"}
@@ -82,7 +86,7 @@ def index():
         (key[0], key[1], "filters", *sorted(form_filters.items()), key[-1]),
         current_app.config["PROPOSALS_LISTING_CACHE_SECONDS"],
         lambda: render_template("proposals/_filters.html", filters={**form_filters, "q": _SEARCH_TEXT},
-                                districts=services.district_choices(), tags=services.list_tags()))
+                                districts=services.district_choices(), tags=services.list_tags()), shared)
     filters_html = filters_html.replace(_SEARCH_TEXT, escape(filters.get("q", "")))  # Markup: the text is escaped
     drafts = services.list_drafts(current_user) if current_user.is_authenticated else []
     return render_template("proposals/index.html", results_html=results, filters_html=filters_html, filters=filters,

@@ -221,3 +221,30 @@ def test_two_processes_share_versions_through_redis(app):
         for instance in (one, other):
             with instance.app_context():
                 db.engine.dispose()
+
+
+def test_listings_rendered_by_one_process_are_served_to_the_others_through_redis(app):
+    """A filter combination is rendered once for all workers: the other finds it in Redis, with no query,
+    until a change moves the shared version on."""
+    from agora.proposals import listing_cache
+
+    ids = users(app)
+    pid = a_proposal(app, ids["rita"])
+    shared = {"PAGE_CACHE": "redis", "REDIS_URL": _redis_url(), "PAGE_CACHE_PREFIX": f"test:{uuid.uuid4().hex}:"}
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    one, other = make_test_app(url, **shared), make_test_app(url, **shared)
+    try:
+        assert "Benches on the square" in page(one.test_client(), "/proposals/?q=benches")
+        listing_cache.clear()  # the other worker's own cache is empty: it is another process
+        with statements(other) as sent:
+            served = page(other.test_client(), "/proposals/?q=benches")
+        assert sent == [] and "Benches on the square" in served and 'value="benches"' in served
+        with other.app_context(), db.engine.begin() as conn:
+            conn.execute(update(Proposal).where(Proposal.id == pid).values(title="Benches renamed"))
+        one.extensions["page_cache"].bump([("proposals", pid), page_cache.PROPOSAL_LISTINGS])
+        listing_cache.clear()
+        assert "Benches renamed" in page(other.test_client(), "/proposals/?q=benches")
+    finally:
+        for instance in (one, other):
+            with instance.app_context():
+                db.engine.dispose()
