@@ -38,3 +38,34 @@ def test_markdown_never_lets_script_through():
         assert not any(name.startswith("on") for name in attrs)
         assert not attrs.get("href", "").startswith("javascript")
     assert "&lt;script&gt;" in html  # shown as text, not dropped silently
+
+
+def test_plain_prose_takes_the_fast_path_and_renders_as_the_parser_does():
+    from agora import text
+
+    prose = 'Trees on the square, please!\nThe "old" bridge: 40% of us cross it.\n\n\nWell-known = loved (mostly).'
+    assert text._is_plain(prose)
+    assert render_markdown(prose) == text._render(prose)
+    assert render_markdown(prose).count("<p>") == 2
+    for markup in ["1. a list", "- a list", "a\n---", "    code", "two spaces  \nbreak", "snake_case", "a *b*",
+                   "[x](http://e.org)", "# title", "a | b", "~~no~~", "&amp;", "<b>", "tab\there", "+ item"]:
+        assert not text._is_plain(markup), markup
+
+
+def test_fast_path_equals_the_parser_on_generated_texts():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from agora import text
+
+    # Mostly characters the fast path accepts, with the line starts and ends that decide it.
+    alphabet = st.sampled_from(list("abcXYZé09 ,.;:'\"?!()/%$€@=+-\n") + ["\n\n", "  ", " \n", "\n1. ", "\n- ",
+                                                                          "\n===", "\n    ", "_", "*"])
+
+    @settings(max_examples=1000)
+    @given(st.lists(alphabet, max_size=40).map("".join))
+    def check(source):
+        if text._is_plain(source):
+            assert render_markdown(source) == text._render(source), repr(source)
+
+    check()
