@@ -244,11 +244,12 @@ def support_threshold(*, exact: bool = False) -> int:
 _SUPPORTED_PROPOSAL = select(Proposal).where(Proposal.id == bindparam("proposal_id")).options(
     lazyload(Proposal.author), lazyload(Proposal.district), lazyload(Proposal.tag_rows))
 # The row lock taken by this UPDATE orders concurrent supports; RETURNING reads the count and status as
-# they are after it (a concurrent support may have made the proposal successful meanwhile).
-_COUNT_SUPPORT = (update(Proposal).where(Proposal.id == bindparam("proposal_id"))
-                  .values(support_count=Proposal.support_count + 1)
-                  .returning(Proposal.support_count, Proposal.status)
-                  .execution_options(synchronize_session=False))
+# they are after it (a concurrent support may have made the proposal successful meanwhile). On the table:
+# a Core UPDATE skips the ORM's bulk-update machinery (the caller sets the loaded proposal's values).
+_PROPOSALS = Proposal.__table__
+_COUNT_SUPPORT = (update(_PROPOSALS).where(_PROPOSALS.c.id == bindparam("proposal_id"))
+                  .values(support_count=_PROPOSALS.c.support_count + 1)
+                  .returning(_PROPOSALS.c.support_count, _PROPOSALS.c.status))
 
 
 def support_proposal(actor: User, proposal_id: int) -> Proposal:
