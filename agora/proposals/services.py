@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from sqlalchemy import Select, bindparam, column, exists, false, func, literal_c
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from agora import audit, uploads
 from agora.accounts.models import User
@@ -239,50 +240,64 @@ def support_threshold(*, exact: bool = False) -> int:
     return max(1, int(setting))
 
 
-# The statements of a support, built once (supporting is the busiest write). Neither the author, the
-# district nor the tags are needed to count a support.
-_SUPPORTED_PROPOSAL = select(Proposal).where(Proposal.id == bindparam("proposal_id")).options(
-    lazyload(Proposal.author), lazyload(Proposal.district), lazyload(Proposal.tag_rows))
-# The row lock taken by this UPDATE orders concurrent supports; RETURNING reads the count and status as
-# they are after it (a concurrent support may have made the proposal successful meanwhile). On the table:
-# a Core UPDATE skips the ORM's bulk-update machinery (the caller sets the loaded proposal's values).
+# A support's statements, built once (supporting is the busiest write), on the tables: Core statements skip
+# the ORM's bulk machinery. The row lock taken by the UPDATE orders concurrent supports; RETURNING reads
+# the count and status as they are after it (a concurrent support may have made the proposal successful).
 _PROPOSALS = Proposal.__table__
-_COUNT_SUPPORT = (update(_PROPOSALS).where(_PROPOSALS.c.id == bindparam("proposal_id"))
+_COUNT_SUPPORT = (update(_PROPOSALS)
+                  .where(_PROPOSALS.c.id == bindparam("proposal_id"), _PROPOSALS.c.hidden_at.is_(None),
+                         _PROPOSALS.c.status.in_([ProposalStatus.PUBLISHED, ProposalStatus.SUCCESSFUL]))
                   .values(support_count=_PROPOSALS.c.support_count + 1)
-                  .returning(_PROPOSALS.c.support_count, _PROPOSALS.c.status))
+                  .returning(_PROPOSALS.c.support_count, _PROPOSALS.c.status, _PROPOSALS.c.title))
 
 
-def support_proposal(actor: User, proposal_id: int) -> Proposal:
-    """A verified resident supports a published proposal once (the database refuses a second support).
+def support_proposal(actor: User, proposal_id: int) -> str:
+    """A verified resident supports a published proposal once (the database refuses a second support);
+    returns the proposal's status after it.
 
-    Reaching the threshold makes the proposal successful and notifies its followers. Raises
-    Conflict on a second support, PhaseClosed when it no longer collects supports.
+    Reaching the threshold makes the proposal successful and notifies its followers. Raises NotFound
+    (also for drafts and hidden proposals), PhaseClosed when it no longer collects supports, Conflict on
+    a second support; the caller's rollback then takes back anything written.
     """
     ensure_can_post(actor)
-    proposal = db.session.execute(_SUPPORTED_PROPOSAL, {"proposal_id": proposal_id}).scalar_one_or_none()
+    page = ("proposals", proposal_id)
+    try:
+        added = insert_unless_present(ProposalSupport, {"proposal_id": proposal_id, "user_id": actor.id},
+                                      cached_page=page)
+    except IntegrityError:  # the foreign key: no such proposal
+        raise NotFound(_("This proposal does not exist.")) from None
+    # Counted only while it collects supports; the common case needs no SELECT of the proposal first.
+    row = db.session.execute(_COUNT_SUPPORT, {"proposal_id": proposal_id},
+                             execution_options={"cached_page": page}).one_or_none() if added else None
+    if row is None:
+        _refuse_support(proposal_id)
+    count, status, title = row
+    loaded = db.session.identity_map.get(identity_key(Proposal, proposal_id))
+    if loaded is not None:  # a proposal already loaded in this session shows the new count
+        set_committed_value(loaded, "support_count", count)
+        set_committed_value(loaded, "status", status)
+    notifications.follow(actor, FOLLOW_TYPE, proposal_id)
+    if status == ProposalStatus.PUBLISHED and count >= support_threshold(exact=True):
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.status = status = ProposalStatus.SUCCESSFUL
+        proposal.successful_at = utcnow()
+        notifications.notify_followers(
+            FOLLOW_TYPE, proposal_id, "proposal.successful",
+            lambda: _("The proposal “%(title)s” reached its support threshold.", title=title),
+            link=_link(proposal))
+    db.session.flush()
+    return status
+
+
+def _refuse_support(proposal_id: int) -> NoReturn:
+    """Why a support was not counted, in the order a resident needs to hear it."""
+    proposal = db.session.get(Proposal, proposal_id, options=[lazyload(Proposal.author), lazyload(Proposal.district),
+                                                             lazyload(Proposal.tag_rows)])
     if proposal is None or not proposal.is_public:
         raise NotFound(_("This proposal does not exist."))
     if not proposal.collects_supports:
         raise PhaseClosed(_("This proposal no longer collects supports."))
-    page = ("proposals", proposal.id)
-    if not insert_unless_present(ProposalSupport, {"proposal_id": proposal.id, "user_id": actor.id},
-                                 cached_page=page):
-        raise Conflict(_("You have already supported this proposal."))
-    count, status = db.session.execute(_COUNT_SUPPORT, {"proposal_id": proposal.id},
-                                       execution_options={"cached_page": page}).one()
-    set_committed_value(proposal, "support_count", count)
-    set_committed_value(proposal, "status", status)
-    notifications.follow(actor, FOLLOW_TYPE, proposal.id)
-    if proposal.status == ProposalStatus.PUBLISHED and proposal.support_count >= support_threshold(exact=True):
-        proposal.status = ProposalStatus.SUCCESSFUL
-        proposal.successful_at = utcnow()
-        title = proposal.title
-        notifications.notify_followers(
-            FOLLOW_TYPE, proposal.id, "proposal.successful",
-            lambda: _("The proposal “%(title)s” reached its support threshold.", title=title),
-            link=_link(proposal))
-    db.session.flush()
-    return proposal
+    raise Conflict(_("You have already supported this proposal."))
 
 
 def retire_proposal(actor: User, proposal: Proposal, *, reason: str, explanation: str = "") -> Proposal:

@@ -307,7 +307,7 @@ def support(id: int):
     if FlaskForm().validate_on_submit():
         try:
             with unit_of_work():
-                successful = services.support_proposal(current_user, id).status == ProposalStatus.SUCCESSFUL
+                successful = services.support_proposal(current_user, id) == ProposalStatus.SUCCESSFUL
         except AgoraError as error:
             if error.status_code in (403, 404):
                 raise

@@ -111,6 +111,28 @@ def test_second_support_is_a_conflict_and_one_row(ctx, app):
     assert proposals.has_supported(bob, proposal)
 
 
+def test_refused_supports_leave_no_row_and_say_why(ctx, app):
+    """A support is written before the proposal's state is checked (one statement fewer): every refusal
+    rolls it back, and says what a resident needs to hear."""
+    from agora.moderation import services as moderation
+
+    app.config["PROPOSALS_SUPPORT_THRESHOLD"] = 100
+    rita, bob = make_user(verified=True), make_user("bob@example.org", verified=True)
+    mod = make_user("mod@example.org", roles=[Role.MODERATOR])
+    draft = submit(rita, title="A draft", publish=False)
+    hidden, retired = submit(rita, title="Hidden one"), submit(rita, title="Retired one")
+    with unit_of_work():
+        moderation.moderate(mod, "hide", "proposals", [hidden.id], reason="Spam")
+        proposals.retire_proposal(rita, retired, reason="done")
+    for proposal_id, error in [(draft.id, NotFound), (hidden.id, NotFound), (retired.id, PhaseClosed),
+                               (10**9, NotFound)]:
+        with pytest.raises(error):
+            with unit_of_work():
+                proposals.support_proposal(bob, proposal_id)
+    assert count(ProposalSupport) == 0
+    assert [p.support_count for p in (draft, hidden, retired)] == [0, 0, 0]
+
+
 def test_threshold_absolute_makes_successful_and_notifies_followers(ctx, app):
     app.config["PROPOSALS_SUPPORT_THRESHOLD"] = 2
     rita = make_user(verified=True, locale="nl")
