@@ -70,7 +70,7 @@ def keep_prepared_statements(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _statement(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
-        if statement.lstrip()[:6].upper() != "SELECT":  # writes, locks a savepoint, DDL: a real rollback
+        if statement.lstrip()[:6].upper() != "SELECT":  # a write, a savepoint, DDL: a real rollback
             conn.info[_ONLY_READ] = False
 
     @event.listens_for(engine, "handle_error")
