@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -48,7 +48,15 @@ def atom_date(moment: datetime | None) -> str:
 
 @bp.app_context_processor
 def proposal_helpers():
-    return {"status_labels": STATUS_LABELS}
+    return {"status_labels": STATUS_LABELS, "tag_url": _tag_url}
+
+
+def _tag_url(tag: str) -> str:
+    """The listing of a tag, built once per request: a page of 25 cards links the same few tags again and again."""
+    urls = g.setdefault("_tag_urls", {})
+    if tag not in urls:
+        urls[tag] = url_for("proposals.index", tag=tag)
+    return urls[tag]
 
 
 _SEARCH_TEXT = "\x00search\x00"  # where the listing's cached filter form takes the search text
