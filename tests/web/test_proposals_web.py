@@ -188,6 +188,7 @@ def test_listing_search_and_filters_render(app, client):
     a_proposal(app, rita, title="A new library", tags="mobility")
     page = client.get("/proposals/?q=bike&sort=hot&status=active&tag=mobility&district=city").get_data(as_text=True)
     assert "Bike lanes on the ring" in page and "A new library" not in page
+    assert page.count('<a class="tag" href="/proposals/?tag=mobility">mobility</a>') == 1  # the card's tag link
     assert client.get("/proposals/?sort=evil&status=evil&page=99").status_code == 200
 
 
