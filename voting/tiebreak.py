@@ -156,11 +156,7 @@ class TieBreaker:
                 inputs[step] = [self.names[c] for c in sorted(tied)]
             elif step == "rctab_random":
                 if self.java is None:
-                    raise TieBreakError(
-                        f"round {round_number}: tie between {', '.join(self.names[c] for c in alive)} "
-                        "needs RCTab's random draw, but no int seed was given (pass rng=<int>)",
-                        tied=tuple(self.names[c] for c in alive),
-                    )
+                    raise self._unseeded(round_number, "tie between", alive, "RCTab's random draw, but no int seed")
                 # Java sorts by UTF-16 unit, Python by code point: equal below U+E000
                 by_name = sorted(alive, key=lambda c: self.names[c])
                 draw = self.java.next_double()
@@ -168,11 +164,7 @@ class TieBreaker:
                 inputs[step] = {"seed": self.seed, "sorted": [self.names[c] for c in by_name], "draw": draw}
             else:  # lot
                 if self.lot_order is None:
-                    raise TieBreakError(
-                        f"round {round_number}: tie between {', '.join(self.names[c] for c in alive)} "
-                        "needs a lot, but no seed was given (pass rng=<int>)",
-                        tied=tuple(self.names[c] for c in alive),
-                    )
+                    raise self._unseeded(round_number, "tie between", alive, "a lot, but no seed")
                 rank = {c: i for i, c in enumerate(self.lot_order)}
                 alive = [
                     max(alive, key=rank.__getitem__) if pick == "lowest" else min(alive, key=rank.__getitem__)
@@ -199,6 +191,12 @@ class TieBreaker:
         )
         return chosen
 
+    def _unseeded(self, round_number: int, what: str, cands: Sequence[int], needs: str) -> TieBreakError:
+        names = tuple(self.names[c] for c in cands)
+        return TieBreakError(
+            f"round {round_number}: {what} {', '.join(names)} needs {needs} was given (pass rng=<int>)", tied=names
+        )
+
     def priority(self, cands: Sequence[int], *, round_number: int, purpose: str) -> list[int]:
         """Full priority order of ``cands`` from the rule's ``candidate_order`` or ``lot`` step
         (highest priority first), recorded as one tie-break; for ordering equal pairs and the like.
@@ -210,11 +208,7 @@ class TieBreaker:
                 break
             if step == "lot":
                 if self.lot_order is None:
-                    raise TieBreakError(
-                        f"round {round_number}: ordering {', '.join(self.names[c] for c in cands)} "
-                        "needs a lot, but no seed was given (pass rng=<int>)",
-                        tied=tuple(self.names[c] for c in cands),
-                    )
+                    raise self._unseeded(round_number, "ordering", cands, "a lot, but no seed")
                 rank = {c: i for i, c in enumerate(self.lot_order)}
                 order = sorted((int(c) for c in cands), key=rank.__getitem__)
                 inputs = {step: {"seed": self.seed, "lot_order": [self.names[c] for c in self.lot_order]}}

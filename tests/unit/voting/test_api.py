@@ -49,7 +49,8 @@ def test_aggregation_counts_distinct_rankings():
 
 def test_tie_for_last_needs_seed_for_a_lot():
     p = Profile.from_rankings([["A"]] * 3 + [["B"]] * 2 + [["C", "B"], ["D", "B"]])
-    with pytest.raises(TieBreakError) as exc:
+    unseeded = r"round 1: tie between [CD], [CD] needs a lot, but no seed was given"
+    with pytest.raises(TieBreakError, match=unseeded) as exc:
         irv(p)
     assert set(exc.value.tied) == {"C", "D"}
     r = irv(p, rng=11)

@@ -119,7 +119,7 @@ def test_rctab_random_draws_per_tie_among_sorted_names():
     # first draw 0.7309...: index floor(0.73 * 3) = 2 of the names sorted (Ann, Bo, Zed)
     assert tb.resolve([0, 1, 2], pick="lowest", history=[], round_number=1, purpose="eliminate") == 0
     assert tb.records[0].inputs["rctab_random"]["sorted"] == ["Ann", "Bo", "Zed"]
-    with pytest.raises(TieBreakError):
+    with pytest.raises(TieBreakError, match="tie between A, B needs RCTab's random draw, but no int seed was given"):
         TieBreaker("rctab_random", ["A", "B"]).resolve(
             [0, 1], pick="lowest", history=[], round_number=1, purpose="eliminate"
         )
