@@ -478,12 +478,6 @@ def _viewer_id(viewer: User | None) -> int | None:
     return viewer.id if viewer is not None and getattr(viewer, "is_authenticated", False) else None
 
 
-def page_facts(proposal: Proposal, viewer: User | None) -> PageFacts:
-    """The proposal page's small facts in one query (was six): the page then loads attachments and
-    outcomes only when there are some (most proposals have neither)."""
-    return _page_facts(db.session.execute(select(*_page_fact_columns(proposal.id, _viewer_id(viewer)))).one())
-
-
 @functools.cache
 def _proposal_page_statement(signed_in: bool) -> Select:
     # Built once: SQLAlchemy then neither builds it nor computes its cache key again on every page.
@@ -494,7 +488,8 @@ def _proposal_page_statement(signed_in: bool) -> Select:
 
 
 def get_proposal_page(proposal_id: int, viewer: User | None = None) -> tuple[Proposal, PageFacts]:
-    """:func:`get_proposal` and :func:`page_facts` in one query, for the proposal page."""
+    """:func:`get_proposal` and the page's small facts in one query (they were six): the page then loads
+    attachments and outcomes only when there are some (most proposals have neither)."""
     viewer_id = _viewer_id(viewer)
     parameters = {"proposal_id": proposal_id} | ({"viewer_id": viewer_id} if viewer_id is not None else {})
     row = db.session.execute(_proposal_page_statement(viewer_id is not None), parameters).unique().one_or_none()

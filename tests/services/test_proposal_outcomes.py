@@ -244,6 +244,11 @@ def test_only_administrators_send_proposals_on(ctx, kind):
     assert notifications.unread_count(proposal.author) == 1  # only "reached its threshold"
 
 
+def page_facts(proposal, viewer):
+    """The facts the proposal page reads with the proposal, in the same query."""
+    return proposals.get_proposal_page(proposal.id, viewer)[1]
+
+
 def test_page_facts_follow_supports_follows_edits_attachments_and_outcomes(ctx):
     """The proposal page's one-query facts match what the separate queries say, for each viewer."""
     from helpers import tiny_png
@@ -252,22 +257,22 @@ def test_page_facts_follow_supports_follows_edits_attachments_and_outcomes(ctx):
     author = db.session.get(User, proposal.author_id)
     supporter = db.session.scalar(select(User).where(User.email == "sup-rita@example.org"))
     stranger = make_user("stranger@example.org", verified=True)
-    facts = proposals.page_facts(proposal, supporter)
+    facts = page_facts(proposal, supporter)
     assert (facts.supported, facts.following, facts.revision_count, facts.has_attachments,
             facts.has_outcomes) == (True, True, 0, False, False)
-    assert proposals.page_facts(proposal, stranger) == proposals.PageFacts(False, False, 0, False, False)
-    assert proposals.page_facts(proposal, None) == proposals.PageFacts(False, False, 0, False, False)
-    assert proposals.page_facts(proposal, author).following and not proposals.page_facts(proposal, author).supported
+    assert page_facts(proposal, stranger) == proposals.PageFacts(False, False, 0, False, False)
+    assert page_facts(proposal, None) == proposals.PageFacts(False, False, 0, False, False)
+    assert page_facts(proposal, author).following and not page_facts(proposal, author).supported
 
     admin = make_user("admin@example.org", roles=[Role.ADMIN])
     with unit_of_work():
         proposals.send_to_vote(admin, proposal, upcoming_vote(admin))
-    assert proposals.page_facts(proposal, None).has_outcomes
+    assert page_facts(proposal, None).has_outcomes
     to_budget = successful_proposal("A fountain in the park", author_email="fay@example.org")
-    assert not proposals.page_facts(to_budget, None).has_outcomes
+    assert not page_facts(to_budget, None).has_outcomes
     with unit_of_work():
         proposals.send_to_budget(admin, to_budget, accepting_budget(admin).headings[0], estimated_cost=10)
-    assert proposals.page_facts(to_budget, None).has_outcomes
+    assert page_facts(to_budget, None).has_outcomes
 
     draft_author = make_user("draft@example.org", verified=True)
     with unit_of_work():
@@ -276,6 +281,6 @@ def test_page_facts_follow_supports_follows_edits_attachments_and_outcomes(ctx):
         proposals.add_attachments(draft_author, draft, [("bench.png", tiny_png())])
         proposals.update_proposal(draft_author, draft, title="Two benches by the river", summary="Somewhere to sit",
                                   body=BODY)
-    facts = proposals.page_facts(draft, stranger)
+    facts = page_facts(draft, stranger)
     assert (facts.revision_count, facts.has_attachments, facts.has_outcomes) == (1, True, False)
     assert facts.revision_count == proposals.count_revisions(draft)
