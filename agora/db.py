@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, bindparam, event
+from sqlalchemy import DateTime, MetaData, Select, bindparam, event, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, lazyload, registry
 
 # The same constraint names on SQLite and PostgreSQL, so migrations can refer to them.
 NAMING_CONVENTION = {
@@ -104,6 +104,20 @@ def unit_of_work() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def paginate(statement: Select, *, page: int | None, per_page: int | None):
+    """``db.paginate`` without a 404 for a page past the end, counting only when the page does not show the
+    total itself: a first page that is not full, or a last page, already says how many there are. Most
+    searches and filtered lists fit on their first page, and the count ran their whole query again."""
+    pagination = db.paginate(statement, page=page, per_page=per_page, error_out=False, count=False)
+    shown, page, per_page = len(pagination.items), pagination.page, pagination.per_page
+    if 0 < shown < per_page or (shown == 0 and page == 1):
+        pagination.total = (page - 1) * per_page + shown
+    else:
+        rows = statement.options(lazyload("*")).order_by(None).subquery()
+        pagination.total = db.session.scalar(select(func.count()).select_from(rows))
+    return pagination
 
 
 def insert_unless_present(model: type, values: dict[str, Any], **execution_options: Any) -> bool:

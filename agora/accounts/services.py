@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from agora import audit
 from agora.accounts.models import User, UserRole
-from agora.db import db, utcnow
+from agora.db import db, paginate, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound
 from agora.mail import send_mail
 from agora.permissions import ASSIGNABLE_ROLES, Permission, Role, require
@@ -281,7 +281,7 @@ def list_users(actor: User, *, query: str = "", page: int = 1, per_page: int = 2
     if query:
         like = f"%{query.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.display_name).like(like)))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page=page, per_page=per_page)
 
 
 def get_user(actor: User, user_id: int) -> User:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from agora.accounts import services as accounts
 from agora.admin.forms import RoleForm
 from agora.audit import AuditEntry, verify_chain
-from agora.db import db, unit_of_work
+from agora.db import paginate, unit_of_work
 from agora.errors import Conflict, InvalidInput
 from agora.permissions import ASSIGNABLE_ROLES, Permission, Role, require
 
@@ -55,7 +55,7 @@ def user(user_id: int):
 @login_required
 def audit_log():
     require(current_user, Permission.ADMIN_AUDIT_VIEW)
-    page = db.paginate(select(AuditEntry).order_by(AuditEntry.id.desc()),
-                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    page = paginate(select(AuditEntry).order_by(AuditEntry.id.desc()),
+                    page=request.args.get("page", 1, type=int), per_page=50)
     chain = verify_chain() if request.args.get("verify") else None
     return render_template("admin/audit.html", page=page, chain=chain)

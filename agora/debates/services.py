@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from agora.accounts.models import User
 from agora.comments.services import Target, register_target
-from agora.db import db, utcnow
+from agora.db import db, paginate, utcnow
 from agora.debates.models import Debate, DebateRevision
 from agora.errors import InvalidInput, NotFound, PermissionDenied
 from agora.moderation.services import ensure_can_post, ensure_not_blocked
@@ -109,5 +109,4 @@ def list_debates(*, sort: str = "newest", page: int = 1, per_page: int | None = 
         stmt = stmt.order_by(Debate.comment_count.desc(), Debate.id.desc())
     else:
         stmt = stmt.order_by(Debate.id.desc())
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    return paginate(stmt, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"])

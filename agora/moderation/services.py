@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from agora import audit, page_cache
 from agora.accounts.models import User
-from agora.db import db, utcnow
+from agora.db import db, paginate, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from agora.moderation.models import CONTENT_TYPES, FLAG_REASONS, Flag, UserBlock
 from agora.notifications import services as notifications
@@ -181,7 +181,7 @@ def moderation_queue(actor: User, target_type: str, *, state: str = "pending", p
     else:
         stmt = stmt.where(model.hidden_at.isnot(None))
     stmt = stmt.order_by(model.flag_count.desc(), model.id.desc())
-    return db.paginate(stmt, page=page, per_page=per_page or current_app.config["PAGE_SIZE"], error_out=False)
+    return paginate(stmt, page=page, per_page=per_page or current_app.config["PAGE_SIZE"])
 
 
 def queue_counts(actor: User) -> dict[str, int]:

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from agora.accounts.models import User
-from agora.db import db, insert_unless_present, utcnow
+from agora.db import db, insert_unless_present, paginate, utcnow
 from agora.mail import send_mail
 from agora.notifications.models import Follow, Notification
 
@@ -124,7 +124,7 @@ def unread_count(user: User) -> int:
 
 def list_notifications(user: User, *, page: int = 1, per_page: int = 25):
     stmt = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page=page, per_page=per_page)
 
 
 def mark_all_read(user: User) -> int:

@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 
 from agora import audit, jobs
 from agora.census.models import CensusEntry, District
-from agora.db import db, unit_of_work, utcnow
+from agora.db import db, paginate, unit_of_work, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PhaseClosed
 from agora.panels.models import Panel, PanelDraw, PanelMember, Respondent
 from agora.permissions import Permission, can, require
@@ -481,8 +481,8 @@ def import_respondents(actor: User | str, panel: Panel, data: bytes | str, *, fi
 def respondents_page(actor: User | str, panel: Panel, page: int = 1, per_page: int = 100):
     """The respondents with their personal data: clerks only."""
     _require_manage(actor, panel)
-    return db.paginate(select(Respondent).where(Respondent.panel_id == panel.id).order_by(Respondent.number),
-                       page=page, per_page=per_page, error_out=False)
+    return paginate(select(Respondent).where(Respondent.panel_id == panel.id).order_by(Respondent.number),
+                    page=page, per_page=per_page)
 
 
 # --- quotas -------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from agora.accounts.models import User
 from agora.budgets.models import BudgetHeading, BudgetProcess, BudgetProject
 from agora.census.models import CensusEntry, District
 from agora.comments.services import Target, register_target
-from agora.db import db, insert_unless_present, is_postgresql, utcnow
+from agora.db import db, insert_unless_present, is_postgresql, paginate, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from agora.moderation.services import ensure_can_post
 from agora.notifications import services as notifications
@@ -612,22 +612,9 @@ def list_proposals(*, status: str = "active", district: str | None = None, tag: 
     # Listings show neither the body nor the author's roles and residency: do not load them. The cards' tags
     # come as plain (proposal, tag) rows in one query: their ORM objects cost more than the rest of a card.
     stmt = stmt.options(defer(Proposal.body), lazyload(Proposal.tag_rows), *AUTHOR_NAME_ONLY)
-    page = _paginate(stmt, max(page, 1), per_page or current_app.config["PAGE_SIZE"])
+    page = paginate(stmt, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"])
     page.tags_by_id = tags_of([p.id for p in page.items])
     return page
-
-
-def _paginate(stmt: Select, page: int, per_page: int):
-    """``db.paginate``, but counting only when the page does not show the total itself: most searches and many
-    filtered listings fit on their first page, and the count ran their whole query again."""
-    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=False)
-    shown = len(pagination.items)
-    if 0 < shown < per_page or (shown == 0 and page == 1):  # the last page, or nothing at all
-        pagination.total = (page - 1) * per_page + shown
-    else:
-        matches = stmt.options(lazyload("*")).order_by(None).subquery()
-        pagination.total = db.session.scalar(select(func.count()).select_from(matches))
-    return pagination
 
 
 def tags_of(proposal_ids: list[int]) -> dict[int, list[str]]:
