@@ -79,8 +79,7 @@ def _clean_database(request):
         from agora.proposals import services as proposals
 
         proposals._VERIFIED_COUNT_CACHE.clear()
-        proposals._TAG_CACHE.clear()
-        proposals._DISTRICT_CACHE.clear()
+        proposals._FILTER_MENUS.clear()
         if "page_cache" in application.extensions:
             application.extensions["page_cache"].clear()
 

@@ -6,7 +6,7 @@ import functools
 import math
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -649,41 +649,39 @@ def search_filter(stmt: Select, q: str) -> Select:
     return stmt.where(Proposal.id.in_(ids))
 
 
-_TAG_CACHE: dict[str, tuple[float, list[str]]] = {}
+# The listing's filter menus (tags, districts) change rarely and the listing is the busiest page.
+_FILTER_MENUS: dict[tuple[str, str], tuple[float, list]] = {}
+
+
+def _filter_menu(name: str, compute: Callable[[], list]) -> list:
+    """A filter menu's choices, computed at most every PROPOSALS_TAGS_CACHE_SECONDS in each process."""
+    key = (str(db.engine.url), name)
+    cached = _FILTER_MENUS.get(key)
+    if cached and time.monotonic() - cached[0] < current_app.config["PROPOSALS_TAGS_CACHE_SECONDS"]:
+        return cached[1]
+    choices = compute()
+    _FILTER_MENUS[key] = (time.monotonic(), choices)
+    return choices
 
 
 def list_tags(limit: int = 30) -> list[str]:
-    """The most used tags of visible proposals, for the filter menu; cached per process for a minute."""
-    key = f"{db.engine.url}:{limit}"
-    cached = _TAG_CACHE.get(key)
-    if cached and time.monotonic() - cached[0] < current_app.config["PROPOSALS_TAGS_CACHE_SECONDS"]:
-        return cached[1]
-    rows = db.session.execute(
-        select(ProposalTag.tag, func.count()).join(Proposal, Proposal.id == ProposalTag.proposal_id)
-        .where(Proposal.status != ProposalStatus.DRAFT, Proposal.hidden_at.is_(None))
-        .group_by(ProposalTag.tag).order_by(func.count().desc(), ProposalTag.tag).limit(limit))
-    tags = sorted(tag for tag, _count in rows)
-    _TAG_CACHE[key] = (time.monotonic(), tags)
-    return tags
+    """The most used tags of visible proposals, for the filter menu."""
+    def most_used() -> list[str]:
+        rows = db.session.execute(
+            select(ProposalTag.tag, func.count()).join(Proposal, Proposal.id == ProposalTag.proposal_id)
+            .where(Proposal.status != ProposalStatus.DRAFT, Proposal.hidden_at.is_(None))
+            .group_by(ProposalTag.tag).order_by(func.count().desc(), ProposalTag.tag).limit(limit))
+        return sorted(tag for tag, _count in rows)
+    return _filter_menu(f"tags:{limit}", most_used)
 
 
 def list_districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.name)))
 
 
-_DISTRICT_CACHE: dict[str, tuple[float, list[tuple[int, str]]]] = {}
-
-
 def district_choices() -> list[tuple[int, str]]:
-    """(id, name) of every district for the listing's filter menu; cached per process as the tags are
-    (districts change perhaps once a decade, the listing is the busiest page)."""
-    key = str(db.engine.url)
-    cached = _DISTRICT_CACHE.get(key)
-    if cached and time.monotonic() - cached[0] < current_app.config["PROPOSALS_TAGS_CACHE_SECONDS"]:
-        return cached[1]
-    choices = [(d.id, d.name) for d in list_districts()]
-    _DISTRICT_CACHE[key] = (time.monotonic(), choices)
-    return choices
+    """(id, name) of every district, for the listing's filter menu."""
+    return _filter_menu("districts", lambda: [(d.id, d.name) for d in list_districts()])
 
 
 def recent_for_feed(limit: int = 30) -> list[Proposal]:
