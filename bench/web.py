@@ -337,20 +337,21 @@ def main() -> None:
                 return client.request("GET", path_fn(rng))[0]
             return make
 
-        def support_setup(client, index):
-            client.login(f"user{index + 1}@bench.example")
-            _status, page = client.request("GET", "/proposals/1")
-            return _CSRF.search(page).group(1)
-
         # Each run supports other proposals: the same ones again (--no-seed) would be second clicks, which
         # take another path (a message and a rollback) and measure nothing of a support.
         support_salt = time.time_ns()
 
-        def support(client, rng, token):
+        def support_setup(client, index):
+            client.login(f"user{index + 1}@bench.example")
+            _status, page = client.request("GET", "/proposals/1")
+            return _CSRF.search(page).group(1), random.Random(f"{support_salt}:{index}")
+
+        def support(client, _rng, state):
+            token, picks = state
             # The session the response sets only adds the flashed thanks, which a browser reads on the page it
             # is redirected to; keeping it would grow the cookie by one message per support.
-            pick = random.Random(f"{support_salt}:{rng.random()}").choice(open_ids)
-            return client.request("POST", f"/proposals/{pick}/support", {"csrf_token": token}, keep_cookie=True)[0]
+            return client.request("POST", f"/proposals/{picks.choice(open_ids)}/support", {"csrf_token": token},
+                                  keep_cookie=True)[0]
 
         scenarios = {
             "minimal Flask page (ceiling)": get(lambda rng: "/__minimal/"),
