@@ -74,6 +74,7 @@ def main() -> None:
         resident.set_cookie("session", signed_in)
         return resident.post(f"/proposals/{next(to_support)}/support", data={"csrf_token": token})
     scenarios = {
+        "healthz": lambda: anonymous.get("/healthz"),  # the app's fixed cost of a request
         "listing": lambda: anonymous.get(f"/proposals/?page={rng.randint(1, 20)}"),
         "district_tag": lambda: anonymous.get(
             f"/proposals/?district={rng.randint(1, 5)}&tag={rng.choice(TAGS)}&sort=most_supported"),

@@ -88,3 +88,38 @@ def test_templates_translate_in_the_forced_language_and_back(app):
         assert render_template_string(template) == english
     assert english.startswith("Proposals|")
     assert len({english, seen["nl"], seen["fr"], seen["es"]}) == 4
+
+
+def test_shared_fragments_are_per_language_and_take_each_requests_values_escaped(app):
+    """agora.web.shared_fragment: the header's links and language form are rendered once per language, and
+    the values of each request (a CSRF token, the page's address) go in escaped."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext
+
+    template = ('{% call(token) shared_fragment("test-fragment", token=value) %}'
+                '<a title="{{ token }}">{{ _("Proposals") }}</a>{% endcall %}')
+    with app.test_request_context("/"):
+        first = render_template_string(template, value="one")
+        second = render_template_string(template, value='"><script>alert(1)</script>')
+        with force_locale("nl"):
+            dutch = render_template_string(template, value="two")
+            assert gettext("Proposals") in dutch
+    assert first == '<a title="one">Proposals</a>'
+    assert second == '<a title="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">Proposals</a>'
+    assert dutch.startswith('<a title="two">') and "Proposals" not in dutch
+
+
+def test_each_visitor_gets_their_own_token_in_the_shared_language_form(app):
+    import re
+
+    pattern = re.compile(r'class="language-form">\s*<input type="hidden" name="csrf_token" value="([^"]+)">\s*'
+                         r'<input type="hidden" name="next" value="([^"]*)">')
+    one, other = app.test_client(), app.test_client()
+    first = pattern.search(one.get("/proposals/?q=trees").get_data(as_text=True))
+    second = pattern.search(other.get("/debates/").get_data(as_text=True))
+    assert first and second
+    assert first.group(1) != second.group(1)
+    assert (first.group(2), second.group(2)) == ("/proposals/?q=trees", "/debates/?")
+    # The token in the form is the one the session accepts: the language form works.
+    response = one.post("/language", data={"csrf_token": first.group(1), "locale": "nl", "next": "/proposals/"})
+    assert response.status_code == 302
