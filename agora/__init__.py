@@ -34,7 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         web,
     )
     from agora.config import load_config
-    from agora.db import keep_prepared_statements
+    from agora.db import keep_prepared_statements, ping_idle_connections
     from agora.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     # The instance folder holds config.py and the SQLite file; AGORA_INSTANCE_PATH moves it.
@@ -51,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         keep_prepared_statements(db.engine)
+        ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, default_translation_directories="translations")

@@ -18,7 +18,8 @@ DEFAULTS: dict[str, Any] = {
     "ENV": "production",  # "development" relaxes the secret and cookie rules; AGORA_ENV sets it
     "SECRET_KEY": None,
     "SQLALCHEMY_DATABASE_URI": None,  # default: sqlite file in the instance folder
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "DATABASE_PING_AFTER_IDLE_SECONDS": 2,  # a pooled connection unused this long is pinged before use
     "LANGUAGES": ["en", "nl", "fr", "es"],
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",

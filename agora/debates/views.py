@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from agora import page_cache
 from agora.comments.services import get_thread, stance_balance
 from agora.comments.views import thread_forms
-from agora.db import unit_of_work
+from agora.db import reads_only, unit_of_work
 from agora.debates import services
 from agora.debates.forms import DebateForm
 from agora.errors import AgoraError, InvalidInput
@@ -24,6 +24,7 @@ bp = Blueprint("debates", __name__, url_prefix="/debates")
 
 
 @bp.route("/")
+@reads_only
 def index():
     sort = request.args.get("sort", "newest")
     sort = sort if sort in services.SORTS else "newest"
@@ -55,6 +56,7 @@ def new():
 
 @bp.route("/<int:id>")
 @page_cache.for_visitors("debates")
+@reads_only
 def show(id: int):
     debate = services.get_debate(id)
     thread = get_thread("debates", debate.id, viewer=current_user, page=request.args.get("page", 1, type=int))

@@ -15,7 +15,7 @@ from markupsafe import escape
 from agora import page_cache
 from agora.comments.services import get_thread
 from agora.comments.views import thread_forms
-from agora.db import db, unit_of_work
+from agora.db import db, reads_only, unit_of_work
 from agora.errors import AgoraError, Conflict, InvalidInput, PhaseClosed
 from agora.moderation.services import get_block
 from agora.moderation.web import posting_limits
@@ -63,6 +63,7 @@ _SEARCH_TEXT = "\x00search\x00"  # where the listing's cached filter form takes 
 
 
 @bp.route("/")
+@reads_only
 def index():
     args = request.args
     status = args.get("status", "active")
@@ -155,6 +156,7 @@ def new():
 
 @bp.route("/<int:id>")
 @page_cache.for_visitors("proposals")
+@reads_only
 def show(id: int):
     proposal, facts = services.get_proposal_page(id, current_user if current_user.is_authenticated else None)
     thread = get_thread("proposals", proposal.id, viewer=current_user, page=request.args.get("page", 1, type=int))
