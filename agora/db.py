@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from time import monotonic
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, Select, bindparam, event, func, select
 from sqlalchemy.engine import Engine
@@ -153,18 +153,55 @@ def unit_of_work() -> Iterator[None]:
         raise
 
 
-def paginate(statement: Select, *, page: int | None, per_page: int | None):
-    """``db.paginate`` without a 404 for a page past the end, counting only when the page does not show the
-    total itself: a first page that is not full, or a last page, already says how many there are. Most
-    searches and filtered lists fit on their first page, and the count ran their whole query again."""
-    pagination = db.paginate(statement, page=page, per_page=per_page, error_out=False, count=False)
-    shown, page, per_page = len(pagination.items), pagination.page, pagination.per_page
+class Page:
+    """One page of a list: its items, and what the pager links need (the pages before and after)."""
+
+    def __init__(self, items: list, *, page: int, per_page: int, total: int) -> None:
+        self.items, self.page, self.per_page, self.total = items, page, per_page, total
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+MAX_PER_PAGE = 100
+
+
+def paginate(statement: Select, *, page: int | None, per_page: int | None, params: dict | None = None) -> Page:
+    """A page of ``statement``'s rows (``params`` binds its parameters; a page past the end is empty, not a
+    404). It counts only when the page does not show the total itself: a first page that is not full, or
+    a last page, already says how many there are. Most searches and filtered lists fit on their first
+    page, and the count ran their whole query again."""
+    page = max(page or 1, 1)
+    per_page = min(max(per_page or current_app.config["PAGE_SIZE"], 1), MAX_PER_PAGE)
+    items = list(db.session.execute(statement.limit(per_page).offset((page - 1) * per_page), params)
+                 .unique().scalars())
+    shown = len(items)
     if 0 < shown < per_page or (shown == 0 and page == 1):
-        pagination.total = (page - 1) * per_page + shown
+        total = (page - 1) * per_page + shown
     else:
         rows = statement.options(lazyload("*")).order_by(None).subquery()
-        pagination.total = db.session.scalar(select(func.count()).select_from(rows))
-    return pagination
+        total = db.session.scalar(select(func.count()).select_from(rows), params)
+    return Page(items, page=page, per_page=per_page, total=total)
 
 
 def insert_unless_present(model: type, values: dict[str, Any], **execution_options: Any) -> bool:

@@ -583,70 +583,93 @@ def visible_proposals() -> Select:
 def list_proposals(*, status: str = "active", district: str | None = None, tag: str | None = None,
                    sort: str = "newest", q: str | None = None, page: int = 1, per_page: int | None = None):
     """One page of visible proposals, filtered and sorted by allowlisted values, optionally searched."""
-    stmt = visible_proposals()
+    params: dict = {}
     if status not in STATUS_FILTERS:
         status = "active"
-    if status == "active":
+    if status != "active":
+        params["status"] = status
+    district_kind = ""
+    if district == "city":
+        district_kind = "city"
+    elif district and district.isdigit():
+        district_kind, params["district"] = "one", int(district)
+    if tag:
+        params["tag"] = tag.lower()
+    search = ""
+    if q and q.strip():
+        if is_postgresql():
+            search, params["q"] = "postgresql", q.strip()[:200]
+        else:
+            words = _WORD_RE.findall(q)[:20]
+            # Each word quoted (and as a prefix): user input can never become FTS5 syntax.
+            search, params["match"] = ("sqlite", " ".join(f'"{w}"*' for w in words)) if words else ("nothing", "")
+    if sort not in SORTS:
+        sort = "newest"
+    if sort == "hot":
+        params["since"] = utcnow() - timedelta(days=current_app.config["PROPOSALS_HOT_DAYS"])
+    statement = _listing_statement(status == "active", district_kind, bool(tag), search, sort)
+    page = paginate(statement, page=page, per_page=per_page or current_app.config["PAGE_SIZE"], params=params)
+    page.tags_by_id = tags_of([p.id for p in page.items])
+    return page
+
+
+@functools.cache
+def _listing_statement(active: bool, district: str, tagged: bool, search: str, sort: str) -> Select:
+    """The listing's SELECT for one combination of filters, built once (the listing is the busiest page):
+    the values (status, district, tag, search text, since) are bound when it runs."""
+    stmt = visible_proposals()
+    if active:
         stmt = stmt.where(Proposal.status.in_([ProposalStatus.PUBLISHED, ProposalStatus.SUCCESSFUL]))
     else:
-        stmt = stmt.where(Proposal.status == status)
+        stmt = stmt.where(Proposal.status == bindparam("status"))
     if district == "city":
         stmt = stmt.where(Proposal.district_id.is_(None))
-    elif district and district.isdigit():
-        stmt = stmt.where(Proposal.district_id == int(district))
-    if tag:
-        stmt = stmt.where(Proposal.id.in_(select(ProposalTag.proposal_id).where(ProposalTag.tag == tag.lower())))
-    if q and q.strip():
-        stmt = search_filter(stmt, q)
+    elif district == "one":
+        stmt = stmt.where(Proposal.district_id == bindparam("district"))
+    if tagged:
+        stmt = stmt.where(Proposal.id.in_(select(ProposalTag.proposal_id).where(ProposalTag.tag == bindparam("tag"))))
+    if search == "postgresql":
+        query = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), bindparam("q"))
+        stmt = stmt.where(Proposal.id.in_(select(_PG_SEARCH.c.proposal_id)
+                                          .where(_PG_SEARCH.c.search_vector.bool_op("@@")(query))))
+    elif search == "sqlite":
+        stmt = stmt.where(Proposal.id.in_(select(literal_column("rowid")).select_from(text("proposals_fts")).where(
+            text("proposals_fts MATCH :match"))))
+    elif search == "nothing":  # a search with no words finds nothing
+        stmt = stmt.where(Proposal.id.is_(None))
     if sort == "most_supported":
         stmt = stmt.order_by(Proposal.support_count.desc(), Proposal.id.desc())
     elif sort == "hot":
         # Supports received in the last days, counted once for all proposals (not one subquery per row).
-        since = utcnow() - timedelta(days=current_app.config["PROPOSALS_HOT_DAYS"])
         recent = (select(ProposalSupport.proposal_id, func.count().label("n"))
-                  .where(ProposalSupport.created_at >= since).group_by(ProposalSupport.proposal_id).subquery())
+                  .where(ProposalSupport.created_at >= bindparam("since")).group_by(ProposalSupport.proposal_id)
+                  .subquery())
         stmt = stmt.outerjoin(recent, recent.c.proposal_id == Proposal.id).order_by(
             func.coalesce(recent.c.n, 0).desc(), Proposal.support_count.desc(), Proposal.id.desc())
     else:
         stmt = stmt.order_by(Proposal.published_at.desc(), Proposal.id.desc())
     # Listings show neither the body nor the author's roles and residency: do not load them. The cards' tags
     # come as plain (proposal, tag) rows in one query: their ORM objects cost more than the rest of a card.
-    stmt = stmt.options(defer(Proposal.body), lazyload(Proposal.tag_rows), *AUTHOR_NAME_ONLY)
-    page = paginate(stmt, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"])
-    page.tags_by_id = tags_of([p.id for p in page.items])
-    return page
+    return stmt.options(defer(Proposal.body), lazyload(Proposal.tag_rows), *AUTHOR_NAME_ONLY)
 
 
 def tags_of(proposal_ids: list[int]) -> dict[int, list[str]]:
     """Each proposal's tags, in order, for cards (proposals without tags are left out)."""
     tags: dict[int, list[str]] = {}
     if proposal_ids:
-        for proposal_id, tag in db.session.execute(select(ProposalTag.proposal_id, ProposalTag.tag).where(
-                ProposalTag.proposal_id.in_(proposal_ids)).order_by(ProposalTag.tag)):
+        for proposal_id, tag in db.session.execute(_TAGS_OF, {"ids": proposal_ids}):
             tags.setdefault(proposal_id, []).append(tag)
     return tags
+
+
+_TAGS_OF = (select(ProposalTag.proposal_id, ProposalTag.tag)
+            .where(ProposalTag.proposal_id.in_(bindparam("ids", expanding=True))).order_by(ProposalTag.tag))
 
 
 # Full text: PostgreSQL's to_tsvector with websearch_to_tsquery, SQLite's FTS5, each in a table of its own kept
 # in step by triggers (see the migrations): a support rewrites the proposal's row, never its words.
 _PG_SEARCH = table("proposals_search", column("proposal_id"), column("search_vector"))
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
-
-
-def search_filter(stmt: Select, q: str) -> Select:
-    q = q.strip()[:200]
-    if is_postgresql():
-        query = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), q)
-        return stmt.where(Proposal.id.in_(select(_PG_SEARCH.c.proposal_id)
-                                          .where(_PG_SEARCH.c.search_vector.bool_op("@@")(query))))
-    words = _WORD_RE.findall(q)[:20]
-    if not words:
-        return stmt.where(Proposal.id.is_(None))
-    # Each word quoted (and as a prefix): user input can never become FTS5 syntax.
-    match = " ".join(f'"{w}"*' for w in words)
-    ids = select(literal_column("rowid")).select_from(text("proposals_fts")).where(
-        text("proposals_fts MATCH :match").bindparams(match=match))
-    return stmt.where(Proposal.id.in_(ids))
 
 
 # The listing's filter menus (tags, districts) change rarely and the listing is the busiest page.
