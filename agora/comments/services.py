@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from agora.accounts.models import User
 from agora.comments.models import MAX_DEPTH, Comment, CommentRevision, CommentVote, Stance
-from agora.db import db, utcnow
+from agora.db import Page, db, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from agora.moderation.services import ensure_can_post
 from agora.notifications import services as notifications
@@ -210,38 +210,8 @@ def comment_history(comment_id: int) -> tuple[Comment, list[CommentRevision]]:
 # --- reading a thread ------------------------------------------------------------------------
 
 @dataclass
-class ThreadPage:
-    """One page of a thread's top-level comments, with what the pager needs."""
-
-    items: list[Comment]
-    page: int
-    per_page: int
-    total: int  # top-level comments in the whole thread
-
-    @property
-    def pages(self) -> int:
-        return -(-self.total // self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-
-@dataclass
 class Thread:
-    page: ThreadPage  # top-level comments
+    page: Page  # top-level comments (total: top-level comments in the whole thread)
     replies: dict[int, list[Comment]] = field(default_factory=dict)
     my_votes: dict[int, int] = field(default_factory=dict)
     total: int = 0
@@ -302,7 +272,8 @@ def _thread_in_memory(comments: list[Comment], page: int, per_page: int, order: 
         if c.parent_id is not None:
             replies.setdefault(c.parent_id, []).append(c)
     items = top[(page - 1) * per_page:page * per_page]
-    return Thread(page=ThreadPage(items, page, per_page, len(top)), replies=replies, total=len(comments))
+    return Thread(page=Page(items, page=page, per_page=per_page, total=len(top)), replies=replies,
+                  total=len(comments))
 
 
 def _thread_by_pages(base, page: int, per_page: int, order: str) -> Thread:
@@ -317,7 +288,7 @@ def _thread_by_pages(base, page: int, per_page: int, order: str) -> Thread:
     total, top_level = db.session.execute(
         select(func.count(), func.count().filter(Comment.parent_id.is_(None))).where(where)).one()
     items = db.session.scalars(top.limit(per_page).offset((page - 1) * per_page)).all()
-    thread = Thread(page=ThreadPage(list(items), page, per_page, top_level), total=total)
+    thread = Thread(page=Page(list(items), page=page, per_page=per_page, total=top_level), total=total)
     level = [c.id for c in items]
     for _depth in range(1, MAX_DEPTH):
         if not level:
