@@ -28,15 +28,16 @@ def render_markdown(source: str) -> Markup:
     """Markdown to safe HTML: no scripts, no event handlers, links only to http(s) and mailto."""
     source = source or ""
     if _is_plain(source):
-        return _sanitise(_plain_html(source))
+        return _plain_html(source)
     if len(source) <= _CACHED_SOURCE_CHARS:
         return _render_cached(source)
     return _render(source)
 
 
 # Most comments are plain prose: no character or line start that Markdown gives a meaning to. Their HTML
-# is known without the parser (a paragraph at each blank line, quotes escaped as markdown-it does), five
-# times faster; it is sanitised all the same, and a property test checks it equals the parser's.
+# is known without the parser or the sanitiser: a paragraph at each blank line, around text that holds no
+# "<", ">" or "&" (the allowed characters below), so nothing in it can be markup. Eight times faster than
+# both; a property test checks it equals the parser's output after sanitising.
 _PLAIN_CHARACTERS = re.compile(r"[\w ,.;:'\"?!()/%$€@=+\n-]*")
 _MARKUP_AT_LINE_START = re.compile(r"^[ \d=+-]| $", re.MULTILINE)  # indents, lists, underlines, hard breaks
 
@@ -46,15 +47,15 @@ def _is_plain(source: str) -> bool:
             and _MARKUP_AT_LINE_START.search(source) is None)
 
 
-def _plain_html(source: str) -> str:
+def _plain_html(source: str) -> Markup:
     paragraphs, lines = [], []
     for line in [*source.split("\n"), ""]:
         if line:
             lines.append(line)
         elif lines:
-            paragraphs.append("<p>" + "\n".join(lines).replace('"', "&quot;") + "</p>\n")
+            paragraphs.append("<p>" + "\n".join(lines) + "</p>\n")
             lines = []
-    return "".join(paragraphs)
+    return Markup("".join(paragraphs))  # noqa: S704 (only <p> around text without <, > or &: see above)
 
 
 @lru_cache(maxsize=2048)
