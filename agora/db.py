@@ -74,8 +74,6 @@ def keep_prepared_statements(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _statement(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
         if statement.lstrip()[:6].upper() != "SELECT":  # a write, a savepoint, DDL: a real rollback
-            if conn.get_execution_options().get(_READS_ONLY):
-                raise RuntimeError(f"a page marked @reads_only sent a statement that is not a SELECT: {statement}")
             conn.info[_ONLY_READ] = False
 
     @event.listens_for(engine, "handle_error")
@@ -113,6 +111,12 @@ def reads_only(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_writes_in_reads_only(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
+    if conn.get_execution_options().get(_READS_ONLY) and statement.lstrip()[:6].upper() != "SELECT":
+        raise RuntimeError(f"a page marked @reads_only sent a statement that is not a SELECT: {statement}")
 
 
 # A connection that waited in the pool longer than this is pinged before use, so a restarted database costs
@@ -187,10 +191,10 @@ MAX_PER_PAGE = 100
 
 
 def paginate(statement: Select, *, page: int | None, per_page: int | None, params: dict | None = None) -> Page:
-    """A page of ``statement``'s rows (``params`` binds its parameters; a page past the end is empty, not a
-    404). It counts only when the page does not show the total itself: a first page that is not full, or
-    a last page, already says how many there are. Most searches and filtered lists fit on their first
-    page, and the count ran their whole query again."""
+    """A page of ``statement``'s rows (``params`` binds its parameters; ``per_page`` defaults to PAGE_SIZE;
+    a page past the end is empty, not a 404). It counts only when the page does not show the total itself:
+    a first page that is not full, or a last page, already says how many there are. Most searches and
+    filtered lists fit on their first page, and the count ran their whole query again."""
     page = max(page or 1, 1)
     per_page = min(max(per_page or current_app.config["PAGE_SIZE"], 1), MAX_PER_PAGE)
     items = list(db.session.execute(statement.limit(per_page).offset((page - 1) * per_page), params)

@@ -109,4 +109,4 @@ def list_debates(*, sort: str = "newest", page: int = 1, per_page: int | None = 
         stmt = stmt.order_by(Debate.comment_count.desc(), Debate.id.desc())
     else:
         stmt = stmt.order_by(Debate.id.desc())
-    return paginate(stmt, page=max(page, 1), per_page=per_page or current_app.config["PAGE_SIZE"])
+    return paginate(stmt, page=page, per_page=per_page)

@@ -181,7 +181,7 @@ def moderation_queue(actor: User, target_type: str, *, state: str = "pending", p
     else:
         stmt = stmt.where(model.hidden_at.isnot(None))
     stmt = stmt.order_by(model.flag_count.desc(), model.id.desc())
-    return paginate(stmt, page=page, per_page=per_page or current_app.config["PAGE_SIZE"])
+    return paginate(stmt, page=page, per_page=per_page)
 
 
 def queue_counts(actor: User) -> dict[str, int]:

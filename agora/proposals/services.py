@@ -608,7 +608,7 @@ def list_proposals(*, status: str = "active", district: str | None = None, tag: 
     if sort == "hot":
         params["since"] = utcnow() - timedelta(days=current_app.config["PROPOSALS_HOT_DAYS"])
     statement = _listing_statement(status == "active", district_kind, bool(tag), search, sort)
-    page = paginate(statement, page=page, per_page=per_page or current_app.config["PAGE_SIZE"], params=params)
+    page = paginate(statement, page=page, per_page=per_page, params=params)
     page.tags_by_id = tags_of([p.id for p in page.items])
     return page
 
