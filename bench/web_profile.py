@@ -83,18 +83,25 @@ def main() -> None:
         "page_user": lambda: resident.get(f"/proposals/{rng.choice(open_ids)}"),
         "support": support,
     }
-    print(f"{'scenario':<14} {'CPU ms':>7} {'wall ms':>8} {'statements':>11}   (load average {os.getloadavg()[0]:.1f})")
+    print(f"{'scenario':<14} {'CPU ms':>7} {'wall ms':>8} {'statements':>11} {'best 50':>8}"
+          f"   (load average {os.getloadavg()[0]:.1f})")
     for name in args.scenarios or list(scenarios):
         request = scenarios[name]
         for _ in range(5):
             assert request().status_code < 400, name
         sent.clear()
+        n, batches = args.requests, []
         cpu, wall = time.process_time(), time.perf_counter()
-        for _ in range(args.requests):
-            request()
+        for start in range(0, n, 50):
+            batch_cpu = time.process_time()
+            for _ in range(min(50, n - start)):
+                request()
+            batches.append((time.process_time() - batch_cpu) / min(50, n - start))
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        n = args.requests
-        print(f"{name:<14} {1000 * cpu / n:>7.2f} {1000 * wall / n:>8.2f} {len(sent) / n:>11.1f}")
+        # The CPU time of the fastest batch of 50: on a shared machine, the least disturbed figure (others
+        # slow a process down through the caches they share, and in its CPU time too, not only its wall time).
+        print(f"{name:<14} {1000 * cpu / n:>7.2f} {1000 * wall / n:>8.2f} {len(sent) / n:>11.1f}"
+              f" {1000 * min(batches):>8.2f}")
         if name == args.profile:
             profile = cProfile.Profile(time.process_time)
             profile.enable()
