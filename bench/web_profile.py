@@ -5,6 +5,12 @@ app's own work), wall time, and SQL statements sent; ``--profile`` adds a cProfi
 (CPU time) of one scenario.
 
     python bench/web_profile.py --db postgresql://postgres@127.0.0.1:5432/agora_bench [--profile page_anon]
+                                [--instructions] [--set KEY=JSON]
+
+``--instructions`` counts the CPU instructions per request instead, each scenario in a process of its
+own under valgrind's callgrind (instrumented only while the measured requests run): the same count
+on every run, whatever else the machine does, so a change of a few per cent shows. ``--set`` changes
+a setting of the app for an A/B comparison (``--set RATELIMIT_ENABLED=false``).
 
 Scenarios: listing, district_tag, search, page_anon, page_user, support (a support POST as a
 signed-in resident; it adds supports to the bench data). ``--no-listing-cache`` measures the
@@ -15,16 +21,45 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import random
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+_UNDER_CALLGRIND = "AGORA_WEB_PROFILE_UNDER_CALLGRIND"
+
+
+def callgrind(*, on: bool) -> None:
+    """Instrument (count) from here on, or stop, when this process runs under callgrind."""
+    if os.environ.get(_UNDER_CALLGRIND):
+        subprocess.run(["callgrind_control", "-i", "on" if on else "off", str(os.getpid())],
+                       check=True, capture_output=True)
+
+
+def count_instructions(args: argparse.Namespace) -> None:
+    """Each scenario in its own process under callgrind; prints millions of instructions per request."""
+    import tempfile
+
+    options = [f"--set={item}" for item in args.set] + (["--no-listing-cache"] if args.no_listing_cache else [])
+    print(f"{'scenario':<14} {'M instructions per request':>27}")
+    for name in args.scenarios:
+        with tempfile.TemporaryDirectory() as folder:
+            run = subprocess.run(
+                ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={folder}/out",
+                 sys.executable, __file__, "--db", args.db, "--schema", args.schema, "--requests",
+                 str(args.requests), *options, name],
+                env={**os.environ, _UNDER_CALLGRIND: "1"}, capture_output=True, text=True, check=True)
+        collected = int(re.search(r"Collected : (\d+)", run.stderr).group(1))
+        print(f"{name:<14} {collected / args.requests / 1e6:>27.3f}", flush=True)
 
 
 def main() -> None:
@@ -35,10 +70,15 @@ def main() -> None:
     parser.add_argument("--profile", metavar="SCENARIO", help="print a cProfile listing of this scenario")
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative or tottime")
     parser.add_argument("--no-listing-cache", action="store_true")
+    parser.add_argument("--instructions", action="store_true", help="count instructions with callgrind")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="an app setting")
     parser.add_argument("scenarios", nargs="*")
     args = parser.parse_args()
     if not args.db:
         parser.error("give --db or set AGORA_BENCH_DATABASE_URL")
+    if args.instructions and not os.environ.get(_UNDER_CALLGRIND):
+        return count_instructions(args)
+    settings = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import event, text
 
@@ -51,7 +91,7 @@ def main() -> None:
         "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
         "RATELIMIT_LOGIN": "100000 per minute", "RATELIMIT_POSTING": "100000 per minute",
         "PROPOSALS_SUPPORT_THRESHOLD": 1_000_000, "INSTANCE_PATH": str(ROOT / "bench" / "out" / "instance"),
-        "PROPOSALS_LISTING_CACHE_SECONDS": 0 if args.no_listing_cache else 5})
+        "PROPOSALS_LISTING_CACHE_SECONDS": 0 if args.no_listing_cache else 5, **settings})
     sent: list[str] = []
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
@@ -91,6 +131,7 @@ def main() -> None:
             assert request().status_code < 400, name
         sent.clear()
         n, batches = args.requests, []
+        callgrind(on=True)
         cpu, wall = time.process_time(), time.perf_counter()
         for start in range(0, n, 50):
             batch_cpu = time.process_time()
@@ -98,6 +139,7 @@ def main() -> None:
                 request()
             batches.append((time.process_time() - batch_cpu) / min(50, n - start))
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        callgrind(on=False)
         # The CPU time of the fastest batch of 50: on a shared machine, the least disturbed figure (others
         # slow a process down through the caches they share, and in its CPU time too, not only its wall time).
         print(f"{name:<14} {1000 * cpu / n:>7.2f} {1000 * wall / n:>8.2f} {len(sent) / n:>11.1f}"

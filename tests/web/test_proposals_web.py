@@ -341,6 +341,21 @@ def test_posting_is_rate_limited_per_account(app, client):
     assert count(app, Comment) == 2
 
 
+def test_posting_is_rate_limited_per_address_across_accounts(app, client):
+    # The per-address limit is its own: a second account on the same address does not start afresh.
+    app.config["RATELIMIT_POSTING"] = "2 per minute"
+    rita = user_id(app, "rita@example.org", verified=True)
+    user_id(app, "tom@example.org", verified=True)
+    did = a_debate(app, rita)
+    login(client, "rita@example.org")
+    assert post_form(client, f"/comments/debates/{did}", {"body": "First"}).status_code == 302
+    Auth(client).logout()
+    login(client, "tom@example.org")
+    codes = [post_form(client, f"/comments/debates/{did}", {"body": f"Comment {i}"}).status_code for i in range(2)]
+    assert codes == [302, 429]
+    assert count(app, Comment) == 2
+
+
 PNG = tiny_png()
 PDF = b"%PDF-1.7\n" + b"0" * 100
 
