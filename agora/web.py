@@ -219,7 +219,13 @@ def _install_fast_gettext(app: Flask) -> None:
 
 @pass_context
 def _template_gettext(context, string: str, **variables) -> str:
-    translated = _translations().ugettext(string)
+    # Found once per rendering (its evaluation context): a page translates a hundred strings, and finding
+    # the language costs more than translating.
+    eval_ctx = context.eval_ctx
+    translations = getattr(eval_ctx, "agora_translations", None)
+    if translations is None:
+        translations = eval_ctx.agora_translations = _translations()
+    translated = translations.ugettext(string)
     if context.eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704 (translations are ours, as with Jinja's own gettext)
     # Jinja always formats, so "%%" means "%" even with nothing to fill in: keep that.
