@@ -21,7 +21,7 @@ from agora.db import Page, db, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from agora.moderation.services import ensure_can_post
 from agora.notifications import services as notifications
-from agora.permissions import Permission, object_rule, require
+from agora.permissions import Permission, can, object_rule, require
 
 MAX_LENGTH = 2000
 MAX_MENTIONS = 5
@@ -209,12 +209,23 @@ def comment_history(comment_id: int) -> tuple[Comment, list[CommentRevision]]:
 
 # --- reading a thread ------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class CommentActions:
+    """What the viewer may do with one comment, decided once for the page."""
+
+    vote: bool  # another's comment (taking part at all is the thread's question)
+    edit: bool
+    flag: bool
+    hide: bool
+
+
 @dataclass
 class Thread:
     page: Page  # top-level comments (total: top-level comments in the whole thread)
     replies: dict[int, list[Comment]] = field(default_factory=dict)
     my_votes: dict[int, int] = field(default_factory=dict)
     total: int = 0
+    may: dict[int, CommentActions] = field(default_factory=dict)  # by comment id; empty for a visitor
 
 
 SMALL_THREAD = 200  # threads up to this long (nearly all) are read in one query and paged here
@@ -236,9 +247,13 @@ def get_thread(target_type: str, target_id: int, *, viewer: User | None = None, 
         base = _thread_comments().where(Comment.target_type == target_type, Comment.target_id == target_id)
         thread = _thread_by_pages(base, page, per_page, order)
     if viewer is not None and getattr(viewer, "is_authenticated", False) and thread.page.items:
-        shown = [c.id for c in _with_replies(thread.page.items, thread.replies)]
+        viewer = getattr(viewer, "_get_current_object", lambda: viewer)()  # current_user: look it up once
+        shown = _with_replies(thread.page.items, thread.replies)
         thread.my_votes = dict(db.session.execute(select(CommentVote.comment_id, CommentVote.value).where(
-            CommentVote.user_id == viewer.id, CommentVote.comment_id.in_(shown))).all())
+            CommentVote.user_id == viewer.id, CommentVote.comment_id.in_([c.id for c in shown]))).all())
+        thread.may = {c.id: CommentActions(vote=c.author_id != viewer.id, edit=can(viewer, Permission.COMMENT_EDIT, c),
+                                           flag=can(viewer, Permission.CONTENT_FLAG, c),
+                                           hide=can(viewer, Permission.MODERATION_CONTENT_HIDE, c)) for c in shown}
     return thread
 
 

@@ -67,6 +67,20 @@ def test_threaded_replies_go_three_levels_deep_and_notify(ctx):
     assert comments.stance_balance("debates", debate.id) == {"for": 1, "neutral": 0, "against": 0}
 
 
+def test_a_thread_says_what_its_viewer_may_do_with_each_comment(ctx):
+    rita = make_user(verified=True, name="Rita")
+    bob = make_user("bob@example.org", verified=True, name="Bob")
+    mona = make_user("mona@example.org", verified=True, name="Mona", roles=[Role.MODERATOR])
+    debate = a_debate(rita)
+    ritas, bobs = say(rita, "debates", debate.id), say(bob, "debates", debate.id)
+    may = comments.get_thread("debates", debate.id, viewer=rita).may
+    assert may[ritas.id] == comments.CommentActions(vote=False, edit=True, flag=False, hide=False)
+    assert may[bobs.id] == comments.CommentActions(vote=True, edit=False, flag=True, hide=False)
+    may = comments.get_thread("debates", debate.id, viewer=mona).may
+    assert may[bobs.id] == comments.CommentActions(vote=True, edit=False, flag=True, hide=True)
+    assert comments.get_thread("debates", debate.id).may == {}  # a visitor
+
+
 @pytest.mark.parametrize("order", ["newest", "best"])
 def test_a_long_thread_is_paged_by_queries_as_a_short_one_is_paged_in_memory(ctx, monkeypatch, order):
     rita = make_user(verified=True, name="Rita")
