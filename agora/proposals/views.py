@@ -314,18 +314,19 @@ def support(id: int):
     # Choose the language now, while the user's row is loaded: the commit expires it and the flashed
     # messages would read it again (with roles and residency). Supporting does not change the language.
     get_locale()
-    if FlaskForm().validate_on_submit():
-        try:
-            with unit_of_work():
-                successful = services.support_proposal(current_user, id) == ProposalStatus.SUCCESSFUL
-        except AgoraError as error:
-            if error.status_code in (403, 404):
-                raise
-            flash(error.message, "info")  # a second click, or no longer open: a message, not an error page
-        else:
-            flash(_("Thank you for your support."), "success")
-            if successful:
-                flash(_("This proposal has reached its support threshold."), "success")
+    # No FlaskForm: CSRFProtect has checked the token of every POST before the view (a test walks them
+    # all), and an empty form only checked it again (0.58 of a support's 10 million instructions).
+    try:
+        with unit_of_work():
+            successful = services.support_proposal(current_user, id) == ProposalStatus.SUCCESSFUL
+    except AgoraError as error:
+        if error.status_code in (403, 404):
+            raise
+        flash(error.message, "info")  # a second click, or no longer open: a message, not an error page
+    else:
+        flash(_("Thank you for your support."), "success")
+        if successful:
+            flash(_("This proposal has reached its support threshold."), "success")
     return redirect(url_for("proposals.show", id=id))
 
 
