@@ -178,6 +178,33 @@ def test_pages_count_verified_residents_once_a_minute_but_success_uses_the_exact
     assert proposals.support_threshold() == 2
 
 
+def test_supports_far_below_a_share_threshold_do_not_count_the_census(ctx, app):
+    from sqlalchemy import event
+
+    app.config["PROPOSALS_SUPPORT_THRESHOLD"] = "50%"
+    residents = [make_user(f"v{i}@example.org", verified=True) for i in range(20)]
+    proposal = submit(residents[0])
+    assert proposals.support_threshold() == 10  # counted now, cached for the pages
+    sent = []
+
+    def record(conn, cursor, statement, *args):  # noqa: ARG001
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for backer in residents[1:10]:
+            with unit_of_work():
+                proposals.support_proposal(backer, proposal.id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    census_counts = [s for s in sent if "count(" in s.lower() and "census_entries" in s]
+    assert len(census_counts) == 1, "only the ninth support, within a tenth of the threshold, counts exactly"
+    assert db.session.get(Proposal, proposal.id).status == ProposalStatus.PUBLISHED  # 9 of 10
+    with unit_of_work():
+        proposals.support_proposal(residents[10], proposal.id)
+    assert db.session.get(Proposal, proposal.id).status == ProposalStatus.SUCCESSFUL
+
+
 def test_retire_with_reason_stops_supports(ctx, app):
     app.config["PROPOSALS_SUPPORT_THRESHOLD"] = 100
     rita = make_user(verified=True)
