@@ -457,6 +457,10 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
     # generation at the LP relaxation's LEXIMIN (equal to the exact one there) tails off, > 200 s
     # and still short; ending stages at the relaxation's value, -3 %; 20 damped panels per round,
     # the same ~107,000 master pivots. The pivots of the dense master LP are the cost, not rounds.
+    # The master LP in its dual form (one row per panel, HiGHS's dual simplex, warm after new rows,
+    # no cost perturbation): half the pivots (55,558) but dearer, 211 s CPU in the master, 324 s in
+    # all; with perturbation or Devex, slower still. Primal form unscaled: the same; primal steepest
+    # edge: fewer pivots, but this HiGHS build checks its weights each time (4x slower).
     while np.isnan(fixed).any():
         value, y = _maximin_stage(inst, oracle, cols, fixed, progress, phase, counter, master=master)
         stages += 1
