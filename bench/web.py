@@ -459,12 +459,21 @@ def main() -> None:
             "proposal page, popular ones (Zipf)":
                 lambda rng: f"/proposals/{rng.choices(open_ids, cum_weights=zipf_weights)[0]}",
         }
-        names = [*pages, "support (POST)"]
+        # A resident's page: rendered for them (their votes, the forms to reply, flag and vote), never a
+        # visitors' copy. Residents other than the supporters.
+        signed_in = "proposal page, signed in"
+        names = [*pages, signed_in, "support (POST)"]
         if args.only:
             names = [name for name in names if name.startswith("minimal") or any(word in name for word in args.only)]
 
         def run(name: str, per_client: int) -> dict:
             if args.load_generator == "python":
+                if name == signed_in:
+                    return run_scenario(port, args.clients, per_client,
+                                        lambda client, rng, _state: client.request(
+                                            "GET", f"/proposals/{rng.choice(open_ids)}")[0],
+                                        setup=lambda client, index: client.login(f"user{index + 101}@bench.example"),
+                                        server_pid=server.pid)
                 if name in pages:
                     path = pages[name]
                     return run_scenario(port, args.clients, per_client,
@@ -472,12 +481,19 @@ def main() -> None:
                                         server_pid=server.pid)
                 return run_scenario(port, args.clients, per_client, support, setup=support_setup,
                                     server_pid=server.pid)
-            if name == "proposal page with comments":
+            if name in ("proposal page with comments", signed_in):
                 # wrk sends more requests than the Python clients: each client walks its own share of
                 # the open proposals in a random order, so that no page is asked twice in a run.
                 walk = random.Random(name).sample(open_ids, len(open_ids))
                 plans = [[("GET", f"/proposals/{pid}") for pid in walk[i::args.clients]] for i in range(args.clients)]
-                return run_wrk(port, plans, args.seconds, server.pid)
+                headers = None
+                if name == signed_in:
+                    headers = []
+                    for index in range(args.clients):
+                        client = Client(port)
+                        client.login(f"user{index + 101}@bench.example")
+                        headers.append({"Cookie": client.cookie})
+                return run_wrk(port, plans, args.seconds, server.pid, headers)
             if name in pages:
                 plans = [[("GET", quote(pages[name](rng), safe="/?&=+%")) for _ in range(1000)]
                          for rng in (random.Random(f"{name}:{i}") for i in range(args.clients))]
