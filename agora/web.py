@@ -298,8 +298,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
+        user = current_user._get_current_object()  # once: each use of the proxy looks the user up again
         return {
-            "can": lambda permission, obj=None: can(current_user, permission, obj),
+            "can": lambda permission, obj=None: can(user, permission, obj),
             "Permission": Permission,
             "current_locale": str(get_locale() or "en"),
             "language_names": LANGUAGE_NAMES,
