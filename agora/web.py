@@ -239,7 +239,7 @@ def _template_gettext(context, string: str, **variables) -> str:
     if translations is None:
         translations = eval_ctx.agora_translations = _translations()
     translated = translations.ugettext(string)
-    if context.eval_ctx.autoescape:
+    if eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704 (translations are ours, as with Jinja's own gettext)
     # Jinja always formats, so "%%" means "%" even with nothing to fill in: keep that.
     return translated % variables if variables or "%" in translated else translated

@@ -100,10 +100,13 @@ def main() -> None:
     rng = random.Random(2026)
     anonymous, resident = app.test_client(), app.test_client()
     anonymous.get("/")  # a visitor's session cookie, as in the load test
-    token = _CSRF.search(resident.get("/account/login").text).group(1)
-    email = f"user{rng.randint(100, 2000)}@bench.example"
-    assert resident.post("/account/login", data={"csrf_token": token, "email": email,
-                                                 "password": "bench-password"}).status_code == 302
+
+    def log_in(client, email: str) -> None:
+        token = _CSRF.search(client.get("/account/login").text).group(1)
+        assert client.post("/account/login", data={"csrf_token": token, "email": email,
+                                                   "password": "bench-password"}).status_code == 302
+
+    log_in(resident, f"user{rng.randint(100, 2000)}@bench.example")
     # Supports come from the resident who has supported least (each run adds supports): a second click
     # takes another path, a message and a rollback, and would measure nothing of a support.
     supporter = app.test_client()
@@ -113,9 +116,7 @@ def main() -> None:
             "ORDER BY count(s.user_id), u.id LIMIT 1")).scalar()
         supported = set(db.session.execute(text("SELECT proposal_id FROM proposal_supports WHERE user_id = :u"),
                                            {"u": least}).scalars())
-    login_token = _CSRF.search(supporter.get("/account/login").text).group(1)
-    assert supporter.post("/account/login", data={"csrf_token": login_token, "email": f"user{least}@bench.example",
-                                                  "password": "bench-password"}).status_code == 302
+    log_in(supporter, f"user{least}@bench.example")
     token = _CSRF.search(supporter.get(f"/proposals/{open_ids[0]}").text).group(1)
     signed_in = supporter.get_cookie("session").value
     unsupported = [p for p in open_ids if p not in supported]
