@@ -79,6 +79,9 @@ def test_a_thread_says_what_its_viewer_may_do_with_each_comment(ctx):
     may = comments.get_thread("debates", debate.id, viewer=mona).may
     assert may[bobs.id] == comments.CommentActions(vote=True, edit=False, flag=True, hide=True)
     assert comments.get_thread("debates", debate.id).may == {}  # a visitor
+    with unit_of_work():
+        moderation.moderate(mona, "hide", "comments", [ritas.id], reason="Rude")
+    assert comments.get_thread("debates", debate.id, viewer=rita).may[ritas.id].edit is False  # hidden: no edits
 
 
 @pytest.mark.parametrize("order", ["newest", "best"])
