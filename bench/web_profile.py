@@ -69,6 +69,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100, help="measured requests per scenario")
     parser.add_argument("--profile", metavar="SCENARIO", help="print a cProfile listing of this scenario")
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative or tottime")
+    parser.add_argument("--dump", metavar="FILE", help="also write the cProfile statistics to FILE (for pstats)")
     parser.add_argument("--no-listing-cache", action="store_true")
     parser.add_argument("--instructions", action="store_true", help="count instructions with callgrind")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="an app setting")
@@ -165,6 +166,8 @@ def main() -> None:
                 request()
             profile.disable()
             pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
+            if args.dump:
+                profile.dump_stats(args.dump)
 
 
 if __name__ == "__main__":

@@ -33,8 +33,8 @@ def thread_forms() -> dict[str, FlaskForm | None]:
     """The forms of a page with a comment thread. Visitors who are not signed in are shown none of them,
     and building them is a good part of the time of the busiest pages."""
     if not current_user.is_authenticated:
-        return {"form": None, "comment_form": None, "flag_form": None}
-    return {"form": FlaskForm(), "comment_form": CommentForm(), "flag_form": FlagForm()}
+        return {"comment_form": None, "flag_form": None}
+    return {"comment_form": CommentForm(), "flag_form": FlagForm()}
 
 
 def _back(target_type: str, target_id: int, comment_id: int | None = None) -> str:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask_wtf import FlaskForm
-from helpers import Auth, make_user
+from helpers import Auth, csrf_token, make_user
 from sqlalchemy import event
 from wtforms import StringField
 from wtforms.validators import InputRequired
@@ -120,7 +120,7 @@ def test_support_post_statements_and_result(app, client):
     with app.app_context():
         make_user("backer@example.org", verified=True)
     assert Auth(client).login("backer@example.org").status_code == 302
-    token = client.get(f"/proposals/{pid}").text.split('name="csrf_token" type="hidden" value="', 1)[1].split('"')[0]
+    token = csrf_token(client, f"/proposals/{pid}")
     with statements(app) as seen:
         response = client.post(f"/proposals/{pid}/support", data={"csrf_token": token})
     assert response.status_code == 302
