@@ -258,8 +258,10 @@ def get_thread(target_type: str, target_id: int, *, viewer: User | None = None, 
 
 
 def _thread_comments() -> Select:
-    # Threads show the author's name only: not their roles or residency (two queries per level saved).
-    return select(Comment).options(joinedload(Comment.author).lazyload(User.staff_roles),
+    # Threads show the author's name only: not their roles or residency (two queries per level saved),
+    # nor their e-mail address or password hash.
+    return select(Comment).options(joinedload(Comment.author).load_only(User.id, User.display_name),
+                                   joinedload(Comment.author).lazyload(User.staff_roles),
                                    joinedload(Comment.author).lazyload(User.residency))
 
 
