@@ -23,7 +23,7 @@ from agora import audit, uploads
 from agora.accounts.models import User
 from agora.budgets.models import BudgetHeading, BudgetProcess, BudgetProject
 from agora.census.models import CensusEntry, District
-from agora.comments.services import Target, register_target
+from agora.comments.services import Target, long_thread, register_target
 from agora.db import db, insert_unless_present, is_postgresql, paginate, utcnow
 from agora.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from agora.moderation.services import ensure_can_post
@@ -463,6 +463,7 @@ class PageFacts:
     revision_count: int
     has_attachments: bool
     has_outcomes: bool  # it became a vote option or a budget project
+    long_thread: bool  # more comments than comments.services.SMALL_THREAD
 
 
 def _page_fact_columns(pid: Any, viewer_id: Any) -> list:
@@ -476,12 +477,13 @@ def _page_fact_columns(pid: Any, viewer_id: Any) -> list:
             .scalar_subquery().label("revisions"),
             exists().where(ProposalAttachment.proposal_id == pid).label("attachments"),
             (exists().where(VoteOption.proposal_id == pid) | exists().where(BudgetProject.proposal_id == pid))
-            .label("outcomes")]
+            .label("outcomes"), long_thread(FOLLOW_TYPE, pid).label("long_thread")]
 
 
 def _page_facts(row: Any) -> PageFacts:
     return PageFacts(supported=bool(row.supported), following=bool(row.following), revision_count=row.revisions,
-                     has_attachments=bool(row.attachments), has_outcomes=bool(row.outcomes))
+                     has_attachments=bool(row.attachments), has_outcomes=bool(row.outcomes),
+                     long_thread=bool(row.long_thread))
 
 
 def _viewer_id(viewer: User | None) -> int | None:

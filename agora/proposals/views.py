@@ -159,7 +159,8 @@ def new():
 @reads_only
 def show(id: int):
     proposal, facts = services.get_proposal_page(id, current_user if current_user.is_authenticated else None)
-    thread = get_thread("proposals", proposal.id, viewer=current_user, page=request.args.get("page", 1, type=int))
+    thread = get_thread("proposals", proposal.id, viewer=current_user, page=request.args.get("page", 1, type=int),
+                        known_long=facts.long_thread)
     vote_options, projects = services.proposal_outcomes(proposal) if facts.has_outcomes else ([], [])
     send_vote_form = send_budget_form = None
     if proposal.status == ProposalStatus.SUCCESSFUL and can(current_user, Permission.PROPOSAL_SEND, proposal):

@@ -97,8 +97,9 @@ def test_a_long_thread_is_paged_by_queries_as_a_short_one_is_paged_in_memory(ctx
         comments.vote_comment(rita, tops[2].id, 1)
         comments.vote_comment(rita, tops[0].id, -1)
 
-    def shape(page):
-        thread = comments.get_thread("debates", debate.id, viewer=rita, page=page, per_page=2, order=order)
+    def shape(page, known_long=False):
+        thread = comments.get_thread("debates", debate.id, viewer=rita, page=page, per_page=2, order=order,
+                                     known_long=known_long)
         items = [c.id for c in thread.page.items]
         shown = comments._with_replies(thread.page.items, thread.replies)
         nested = {c.id: [r.id for r in thread.replies.get(c.id, [])] for c in shown}
@@ -106,6 +107,7 @@ def test_a_long_thread_is_paged_by_queries_as_a_short_one_is_paged_in_memory(ctx
         return items, nested, pager, thread.total, thread.my_votes
 
     in_memory = [shape(page) for page in (1, 2, 3, 4)]
+    assert [shape(page, known_long=True) for page in (1, 2, 3, 4)] == in_memory  # the caller's hint, paged
     monkeypatch.setattr(comments, "SMALL_THREAD", 3)  # now the thread is "long"
     assert [shape(page) for page in (1, 2, 3, 4)] == in_memory
     t = [c.id for c in tops]

@@ -260,8 +260,8 @@ def test_page_facts_follow_supports_follows_edits_attachments_and_outcomes(ctx):
     facts = page_facts(proposal, supporter)
     assert (facts.supported, facts.following, facts.revision_count, facts.has_attachments,
             facts.has_outcomes) == (True, True, 0, False, False)
-    assert page_facts(proposal, stranger) == proposals.PageFacts(False, False, 0, False, False)
-    assert page_facts(proposal, None) == proposals.PageFacts(False, False, 0, False, False)
+    assert page_facts(proposal, stranger) == proposals.PageFacts(False, False, 0, False, False, False)
+    assert page_facts(proposal, None) == proposals.PageFacts(False, False, 0, False, False, False)
     assert page_facts(proposal, author).following and not page_facts(proposal, author).supported
 
     admin = make_user("admin@example.org", roles=[Role.ADMIN])
@@ -284,3 +284,23 @@ def test_page_facts_follow_supports_follows_edits_attachments_and_outcomes(ctx):
     facts = page_facts(draft, stranger)
     assert (facts.revision_count, facts.has_attachments, facts.has_outcomes) == (1, True, False)
     assert facts.revision_count == proposals.count_revisions(draft)
+
+
+def test_page_facts_tell_a_long_thread_from_a_short_one(ctx):
+    """The proposal page learns in its facts query whether its thread is longer than SMALL_THREAD, so a
+    long thread is paged by queries at once, not read SMALL_THREAD + 1 comments deep first."""
+    from agora.comments import services as comments
+    from agora.comments.models import Comment
+
+    proposal = successful_proposal()
+    author = db.session.get(User, proposal.author_id)
+
+    def add_comments(n):
+        with unit_of_work():
+            db.session.add_all(Comment(target_type="proposals", target_id=proposal.id, depth=0, author_id=author.id,
+                                       body=f"Point {i}") for i in range(n))
+
+    add_comments(comments.SMALL_THREAD)
+    assert not page_facts(proposal, None).long_thread
+    add_comments(1)
+    assert page_facts(proposal, None).long_thread and page_facts(proposal, author).long_thread
