@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from agora import page_cache
-from agora.comments.services import get_thread, stance_balance
+from agora.comments.services import SMALL_THREAD, get_thread, stance_balance
 from agora.comments.views import thread_forms
 from agora.db import reads_only, unit_of_work
 from agora.debates import services
@@ -59,7 +59,9 @@ def new():
 @reads_only
 def show(id: int):
     debate = services.get_debate(id)
-    thread = get_thread("debates", debate.id, viewer=current_user, page=request.args.get("page", 1, type=int))
+    # A debate counts its comments as they come: a long thread is paged by queries at once (same thread).
+    thread = get_thread("debates", debate.id, viewer=current_user, page=request.args.get("page", 1, type=int),
+                        known_long=debate.comment_count > SMALL_THREAD)
     return render_template(
         "debates/show.html", debate=debate, thread=thread, balance=stance_balance("debates", debate.id),
         **thread_forms(), block=get_block(current_user),
