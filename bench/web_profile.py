@@ -97,7 +97,7 @@ def main() -> None:
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
         open_ids = [r[0] for r in db.session.execute(text(
-            "SELECT id FROM proposals WHERE hidden_at IS NULL AND status IN ('published', 'successful')"))]
+            "SELECT id FROM proposals WHERE hidden_at IS NULL AND status IN ('published', 'successful') ORDER BY id"))]
     rng = random.Random(2026)
     anonymous, resident = app.test_client(), app.test_client()
     anonymous.get("/")  # a visitor's session cookie, as in the load test
