@@ -461,6 +461,17 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
     # no cost perturbation): half the pivots (55,558) but dearer, 211 s CPU in the master, 324 s in
     # all; with perturbation or Devex, slower still. Primal form unscaled: the same; primal steepest
     # edge: fewer pivots, but this HiGHS build checks its weights each time (4x slower).
+    # Profiled again (perf; HiGHS 1.12 in scipy 1.17; 190-203 s CPU here, 2/3 in the master LP, 58 s
+    # in the damped integer programs): 87 % of the master's time is HFactor::buildKernel, the LU
+    # factorization of a near-dense basis (late on ~790 panels of ~100 groups in 812 rows, ~0.2 s each),
+    # one at each solve's start and one per ~140 pivots (1,021 for 317 solves and 141,364 pivots), so
+    # the master's size in columns hardly matters. Hence not kept: column purging (panels nonbasic with
+    # a reduced cost above 5 % of z for 10 rounds, kept aside and added back when they price out):
+    # 2,880 dropped but 2,208 back, 409 solves instead of 216, 102,808 pivots, 258 s against 190-203 s.
+    # Seat-swap panels instead of integer programs at 811 groups: > 400 s. Damped integer programs to a
+    # 1 % gap (each 2x cheaper): 317 rounds instead of 216, 141,364 pivots, 261 s; to 5 %: > 277 s.
+    # Two damped panels per round in the first stage (its master is cheap): 307 rounds, no gain.
+    # Dantzig pricing in the master: 2.2x the pivots on the same columns (replayed), 1.5x the time.
     while np.isnan(fixed).any():
         value, y = _maximin_stage(inst, oracle, cols, fixed, progress, phase, counter, master=master)
         stages += 1
