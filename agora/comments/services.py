@@ -264,7 +264,7 @@ def get_thread(target_type: str, target_id: int, *, viewer: User | None = None, 
 
 def long_thread(target_type: str, target_id: Any) -> Exists:
     """Whether a thread has more than SMALL_THREAD comments, as a column for the query that reads its
-    page's other facts: a 201st comment exists (an index scan that stops there)."""
+    page's other facts: a comment exists past the first SMALL_THREAD (an index scan that stops there)."""
     return (select(Comment.id).where(Comment.target_type == target_type, Comment.target_id == target_id)
             .offset(SMALL_THREAD).exists())
 

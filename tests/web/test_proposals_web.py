@@ -432,3 +432,21 @@ def test_cached_listing_is_served_again_within_its_time_to_live(app, client):
     # Once it expires the listing is rendered afresh.
     listing_cache._entries[key] = (0.0, listing_cache._entries[key][1])
     assert "Benches by the river" in client.get("/proposals/").get_data(as_text=True)
+
+
+def test_written_out_comment_form_keeps_the_forms_limits(app, client):
+    """The thread's comment form is written in the template, not rendered by WTForms: its textarea must still
+    carry CommentForm's length limit and required flag."""
+    from wtforms.validators import Length
+
+    from agora.comments.forms import CommentForm
+
+    rita = user_id(app, "rita@example.org", verified=True)
+    pid = a_proposal(app, rita)
+    login(client, "rita@example.org")
+    html = client.get(f"/proposals/{pid}").get_data(as_text=True)
+    textarea = re.search(r'<textarea [^>]*id="body"[^>]*>', html).group(0)
+    maximum = next(v.max for v in CommentForm.body.kwargs["validators"] if isinstance(v, Length))
+    assert f'maxlength="{maximum}"' in textarea
+    assert " required" in textarea
+    assert 'name="submit"' in html and 'name="csrf_token"' in html
