@@ -208,6 +208,18 @@ def _cpu_seconds(match) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def worker_pids(server_pid: int) -> set[int]:
+    """The gunicorn workers alive now: one that died and was replaced mid-scenario takes its CPU time with it."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server_pid:
+                found.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
 def cpu_split(server_pid: int) -> dict[str, float]:
     """CPU seconds so far of the load generator (this process), gunicorn and PostgreSQL, to share out per request."""
     return {"client": time.process_time(),
@@ -298,9 +310,9 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     '\\n{"requests": %%d, "seconds": %%f, "p50_us": %%d, "p95_us": %%d, "p99_us": %%d, "mean_us": %%f, '
-    .. '"errors": %%d}\\n', summary.requests, summary.duration / 1e6, latency:percentile(50),
-    latency:percentile(95), latency:percentile(99), latency.mean,
-    e.connect + e.read + e.write + e.status + e.timeout))
+    .. '"errors": {"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.mean, e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
 
@@ -313,6 +325,8 @@ def run_wrk(port: int, plans: list[list[tuple]], seconds: int, server_pid: int,
 
     clients = len(plans)
     headers = headers or [{} for _ in plans]
+    if not Client.keep_alive:  # the server closes each connection; wrk opens another for the next request
+        headers = [{**sent, "Connection": "close"} for sent in headers]
     with tempfile.TemporaryDirectory() as folder:
         for index, (plan, sent_headers) in enumerate(zip(plans, headers, strict=True), start=1):
             Path(folder, f"plan{index}.lua").write_text(
@@ -320,6 +334,7 @@ def run_wrk(port: int, plans: list[list[tuple]], seconds: int, server_pid: int,
         Path(folder, "run.lua").write_text(_WRK_SCRIPT % _lua(folder))
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_before = cpu_split(server_pid)
+        workers_before = worker_pids(server_pid)
         out = subprocess.run(["wrk", "-t", str(clients), "-c", str(clients), "-d", f"{seconds}s", "--timeout", "60s",
                               "-s", str(Path(folder, "run.lua")), f"http://127.0.0.1:{port}"],
                              capture_output=True, text=True, check=True)
@@ -331,7 +346,10 @@ def run_wrk(port: int, plans: list[list[tuple]], seconds: int, server_pid: int,
     return {"requests": figures["requests"], "rps": round(figures["requests"] / figures["seconds"], 1),
             "p50_ms": round(figures["p50_us"] / 1000, 1), "p95_ms": round(figures["p95_us"] / 1000, 1),
             "p99_ms": round(figures["p99_us"] / 1000, 1), "mean_ms": round(figures["mean_us"] / 1000, 1),
-            "errors": figures["errors"], "cpu_ms_client": round(1000 * client_cpu / n, 2),
+            "errors": sum(figures["errors"].values()),
+            "error_kinds": {kind: count for kind, count in figures["errors"].items() if count},
+            "workers_replaced": len(workers_before - worker_pids(server_pid)),
+            "cpu_ms_client": round(1000 * client_cpu / n, 2),
             **{f"cpu_ms_{part}": round(1000 * (after[part] - cpu_before[part]) / n, 2)
                for part in ("app", "database")},
             "load_average": round(os.getloadavg()[0], 1)}
@@ -525,6 +543,10 @@ def main() -> None:
     for name, r in report["results"].items():
         print(f"{name:<42} {r['rps']:>8} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7}"
               f"{'':>22}{r['cpu_ms_app']:>5} {r['cpu_ms_database']:>5} {r['cpu_ms_client']:>6}")
+    for name, r in report["results"].items():
+        if r.get("error_kinds") or r.get("workers_replaced"):
+            print(f"{name}: errors {r.get('error_kinds', r['errors'])}, gunicorn workers replaced during the "
+                  f"scenario: {r.get('workers_replaced', 'not checked')} (their CPU time is then missing)")
 
 
 if __name__ == "__main__":
