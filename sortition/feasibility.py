@@ -56,6 +56,12 @@ class FeasibilityReport:
     feasible : bool
     conflicts : tuple of str
         Plain-English sentences naming the quotas that conflict (empty when feasible).
+    conflict_details : tuple of dict
+        The same, one per sentence, as data for a translation: ``kind`` and its figures.
+        ``minimums_above_size`` and ``maximums_below_size`` (feature, total, size),
+        ``too_few_in_pool`` (feature, value, available, minimum), ``households_too_few``
+        (selectable, size), ``quotas_in_conflict`` (size, quotas: feature, value, min, max),
+        ``smallest_change`` (the relaxations, as dicts) and ``no_quota_change_helps`` (size).
     relaxations : tuple of Relaxation
         The smallest set of quota changes (fewest seats moved in total) that makes the quotas
         feasible; empty when feasible, or when no quota change can help (e.g. the household rule
@@ -65,16 +71,19 @@ class FeasibilityReport:
     feasible: bool
     conflicts: tuple[str, ...] = ()
     relaxations: tuple[Relaxation, ...] = ()
+    conflict_details: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "feasible": self.feasible,
             "conflicts": list(self.conflicts),
+            "conflict_details": [dict(r) for r in self.conflict_details],
             "relaxations": [r.to_dict() for r in self.relaxations],
         }
 
 
-def _simple_conflicts(inst: Instance) -> list[str]:
+def _simple_conflicts(inst: Instance) -> list[tuple[str, dict[str, Any]]]:
+    """(English sentence, reason) for each conflict that shows without solving anything."""
     out = []
     rows = inst.quota_rows
     features = sorted({f for f, _, _, _ in rows})
@@ -84,24 +93,29 @@ def _simple_conflicts(inst: Instance) -> list[str]:
         smin = sum(rows[q][2] for q in idx)
         smax = sum(rows[q][3] for q in idx)
         if smin > k:
-            out.append(f"The minimums for {feature} add up to {smin}, more than the panel size {k}.")
+            out.append((f"The minimums for {feature} add up to {smin}, more than the panel size {k}.",
+                        {"kind": "minimums_above_size", "feature": feature, "total": int(smin), "size": k}))
         if smax < k:
-            out.append(f"The maximums for {feature} add up to {smax}, fewer than the panel size {k}.")
+            out.append((f"The maximums for {feature} add up to {smax}, fewer than the panel size {k}.",
+                        {"kind": "maximums_below_size", "feature": feature, "total": int(smax), "size": k}))
     pool_counts = inst.A @ inst.counts
     for q, (feature, value, lo, _) in enumerate(rows):
         if pool_counts[q] < lo:
             who = "nobody" if pool_counts[q] == 0 else f"only {int(pool_counts[q])}"
-            out.append(
+            out.append((
                 f"{who[0].upper() + who[1:]} in the pool {'has' if pool_counts[q] <= 1 else 'have'} "
-                f"{feature} = {value}, but the minimum is {lo}."
-            )
+                f"{feature} = {value}, but the minimum is {lo}.",
+                {"kind": "too_few_in_pool", "feature": feature, "value": value,
+                 "available": int(pool_counts[q]), "minimum": int(lo)},
+            ))
     if inst.households:
         selectable = inst.n - sum(len(h) - 1 for h in inst.households)
         if selectable < k:
-            out.append(
+            out.append((
                 f"With at most one person per household, only {selectable} people can be chosen together, "
-                f"fewer than the panel size {k}."
-            )
+                f"fewer than the panel size {k}.",
+                {"kind": "households_too_few", "selectable": int(selectable), "size": k},
+            ))
     return out
 
 
@@ -146,13 +160,19 @@ def check_instance(inst: Instance) -> FeasibilityReport:
     relaxations = _relax(inst)
     if relaxations:
         named = "; ".join(f"{r.feature} = {r.value} (min {r.old_min}, max {r.old_max})" for r in relaxations)
-        conflicts.append(f"No panel of {inst.k} meets all the quotas at once. The quotas in conflict: {named}.")
-        conflicts.append(
-            "The smallest change that makes a panel possible: " + " ".join(r.sentence() for r in relaxations)
-        )
+        quotas = [{"feature": r.feature, "value": r.value, "min": r.old_min, "max": r.old_max} for r in relaxations]
+        conflicts.append((f"No panel of {inst.k} meets all the quotas at once. The quotas in conflict: {named}.",
+                          {"kind": "quotas_in_conflict", "size": inst.k, "quotas": quotas}))
+        conflicts.append((
+            "The smallest change that makes a panel possible: " + " ".join(r.sentence() for r in relaxations),
+            {"kind": "smallest_change", "relaxations": [r.to_dict() for r in relaxations]},
+        ))
     elif relaxations is None:
-        conflicts.append(f"No change of the quotas alone allows a panel of {inst.k}.")
-    return FeasibilityReport(feasible=False, conflicts=tuple(conflicts), relaxations=tuple(relaxations or ()))
+        conflicts.append((f"No change of the quotas alone allows a panel of {inst.k}.",
+                          {"kind": "no_quota_change_helps", "size": inst.k}))
+    return FeasibilityReport(feasible=False, conflicts=tuple(sentence for sentence, _ in conflicts),
+                             relaxations=tuple(relaxations or ()),
+                             conflict_details=tuple(detail for _, detail in conflicts))
 
 
 def check_feasibility(pool: Pool, quotas: Quotas, k: int, *, address_columns: Sequence[str] = ()) -> FeasibilityReport:

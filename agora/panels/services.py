@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from agora import audit, jobs
@@ -682,13 +683,42 @@ def _quotas_from_csv(text: str, source: str):
     return _sortition().Quotas.from_rows(csv.DictReader(io.StringIO(text)), source=source)
 
 
+def _library_message(error: Exception) -> str:
+    """What the selection library said, in the reader's language where its code is known (else in English)."""
+    code, value = getattr(error, "code", None), getattr(error, "value", None)
+    if code == "empty_pool":
+        return _("The pool is empty: nobody can be drawn.")
+    if code == "panel_larger_than_pool":
+        return _("The panel size %(size)s is larger than the pool.", size=value)
+    if code == "unknown_value":
+        return _("This value has no quota.")
+    if code == "missing_feature_column":
+        return _("The quotas name a feature the pool does not have.")
+    if code == "no_replacement":
+        return _("Not enough people are left in the pool to replace them.")
+    if code == "solver_failed":
+        return _("The solver ran into numerical trouble on this input. Try again; if it persists, report it.")
+    if code == "infeasible" and getattr(error, "report", None) is not None:
+        reasons = [text for text in map(conflict_text, error.report.conflict_details) if text]
+        return " ".join([_("No panel meets the quotas."), *reasons])
+    return getattr(error, "message", None) or str(error)
+
+
 def _library_error(error: Exception) -> InvalidInput:
-    """A SortitionError (file, row, column, value) as a translated InvalidInput."""
-    where = ", ".join(str(part) for part in (getattr(error, "file", None), getattr(error, "row", None),
-                                             getattr(error, "column", None)) if part is not None)
-    return InvalidInput(_("The selection library refused the input: %(error)s", error=str(error))
-                        if not where else _("The selection library refused the input (%(where)s): %(error)s",
-                                            where=where, error=str(error)))
+    """A SortitionError as a translated InvalidInput that says where (file, row, column, value)."""
+    parts = []
+    if getattr(error, "file", None) is not None:
+        parts.append(str(error.file))
+    if getattr(error, "row", None) is not None:
+        parts.append(_("row %(row)d", row=error.row))
+    if getattr(error, "column", None) is not None:
+        parts.append(_("column “%(column)s”", column=error.column))
+    if getattr(error, "value", None) is not None:
+        parts.append(_("value “%(value)s”", value=error.value))
+    message = _library_message(error)
+    return InvalidInput(_("The selection library refused the input (%(where)s): %(error)s",
+                          where=", ".join(parts), error=message) if parts
+                        else _("The selection library refused the input: %(error)s", error=message))
 
 
 @dataclass
@@ -719,6 +749,31 @@ def relaxation_text(r: dict[str, Any]) -> str:
     return _("For %(feature)s = %(value)s, raise the maximum from %(old_max)d to %(new_max)d.", **r)
 
 
+def conflict_text(detail: dict[str, Any]) -> str | None:
+    """A conflict the library found, in the reader's language (None for its smallest change: the suggestions say it)."""
+    kind = detail["kind"]
+    if kind == "minimums_above_size":
+        return _("The minimums for %(feature)s add up to %(total)d, more than the panel size %(size)d.", **detail)
+    if kind == "maximums_below_size":
+        return _("The maximums for %(feature)s add up to %(total)d, fewer than the panel size %(size)d.", **detail)
+    if kind == "too_few_in_pool":
+        if detail["available"] == 0:
+            return _("Nobody in the pool has %(feature)s = %(value)s, but the minimum is %(minimum)d.", **detail)
+        return ngettext("Only %(num)d person in the pool has %(feature)s = %(value)s, but the minimum is %(minimum)d.",
+                        "Only %(num)d people in the pool have %(feature)s = %(value)s, but the minimum is %(minimum)d.",
+                        detail["available"], **detail)
+    if kind == "households_too_few":
+        return _("With at most one person per household, only %(selectable)d people can be chosen together, "
+                 "fewer than the panel size %(size)d.", **detail)
+    if kind == "quotas_in_conflict":
+        named = "; ".join(_("%(feature)s = %(value)s (min %(min)d, max %(max)d)", **q) for q in detail["quotas"])
+        return _("No panel of %(size)d meets all the quotas at once. The quotas in conflict: %(quotas)s.",
+                 size=detail["size"], quotas=named)
+    if kind == "no_quota_change_helps":
+        return _("No change of the quotas alone allows a panel of %(size)d.", **detail)
+    return None  # smallest_change
+
+
 def check_feasibility(actor: User | str, panel: Panel, quotas: list[dict[str, Any]] | None = None, *,
                       households: bool = False) -> Feasibility:
     """Can a panel of the panel's size meet these quotas (default: the stored ones) in this pool?
@@ -735,7 +790,8 @@ def check_feasibility(actor: User | str, panel: Panel, quotas: list[dict[str, An
         raise _library_error(error) from error
     relaxations = [{"feature": r.feature, "value": r.value, "old_min": r.old_min, "old_max": r.old_max,
                     "new_min": r.new_min, "new_max": r.new_max} for r in report.relaxations]
-    return Feasibility(bool(report.feasible), list(report.conflicts), relaxations, len(pool.ids), panel.size)
+    conflicts = [text for text in map(conflict_text, report.conflict_details) if text]
+    return Feasibility(bool(report.feasible), conflicts, relaxations, len(pool.ids), panel.size)
 
 
 # --- commitment and draw ------------------------------------------------------------------------
@@ -1086,7 +1142,7 @@ def record_dropout(panel: Panel, respondent: Respondent, actor: User | str, reas
                                                  [str(respondent.number)], pool, quotas, seed=seed)
     except sortition.SortitionError as error:
         problem = _("No alternate can replace this person while keeping every quota met: %(error)s",
-                    error=str(error))
+                    error=_library_message(error))
         chosen: list[str] = []
     else:
         chosen = list(replacement.replacements)

@@ -304,6 +304,67 @@ def test_infeasible_quotas_are_explained_and_block_the_commitment(ctx):
     assert panel.draw is None and panel.status == "draft"
 
 
+def test_conflicts_read_in_the_clerks_language(ctx):
+    from flask_babel import force_locale
+
+    clerk = _clerk()
+    panel = _ready_panel(clerk)
+    quotas = [dict(q, min=6, max=6) if q["feature"] == "gender" else dict(q) for q in panel.quotas]
+    with force_locale("nl"):
+        dutch = services.check_feasibility(clerk, panel, quotas).to_dict()
+    assert "De minima voor gender tellen op tot 18, meer dan de panelgrootte 12." in dutch["conflicts"]
+    assert all(not text.startswith(("The ", "No ", "Only ", "Nobody ")) for text in dutch["conflicts"])
+    english = services.check_feasibility(clerk, panel, quotas).to_dict()
+    assert "The minimums for gender add up to 18, more than the panel size 12." in english["conflicts"]
+    # The library's "smallest change" sentence is left out: the translated suggestions say it.
+    assert not any(text.startswith("The smallest change") for text in english["conflicts"]) and english["suggestions"]
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "es"])
+def test_every_kind_of_conflict_has_a_translated_sentence(ctx, lang):
+    from flask_babel import force_locale
+
+    details = [
+        {"kind": "minimums_above_size", "feature": "gender", "total": 18, "size": 12},
+        {"kind": "maximums_below_size", "feature": "gender", "total": 9, "size": 12},
+        {"kind": "too_few_in_pool", "feature": "gender", "value": "other", "available": 0, "minimum": 2},
+        {"kind": "too_few_in_pool", "feature": "gender", "value": "other", "available": 1, "minimum": 2},
+        {"kind": "too_few_in_pool", "feature": "gender", "value": "other", "available": 3, "minimum": 4},
+        {"kind": "households_too_few", "selectable": 10, "size": 12},
+        {"kind": "quotas_in_conflict", "size": 12,
+         "quotas": [{"feature": "gender", "value": "other", "min": 2, "max": 3}]},
+        {"kind": "no_quota_change_helps", "size": 12},
+    ]
+    english = [services.conflict_text(d) for d in details]
+    with force_locale(lang):
+        translated = [services.conflict_text(d) for d in details]
+    for d, en, text in zip(details, english, translated, strict=True):
+        assert text and text != en, d
+        assert "gender" in text or d["kind"] in ("households_too_few", "no_quota_change_helps"), text
+        assert str(d.get("size", d.get("minimum", ""))) in text, text
+    assert services.conflict_text({"kind": "smallest_change", "relaxations": []}) is None
+
+
+def test_library_errors_say_where_in_the_clerks_language(ctx):
+    from flask_babel import force_locale
+
+    import sortition
+
+    error = sortition.SortitionError("the panel size 30 is larger than the pool (20 people)",
+                                     code="panel_larger_than_pool", file="pool.csv", value=30)
+    with force_locale("fr"):
+        message = services._library_error(error).message
+    assert "pool.csv" in message and "La taille du panel (30) dépasse celle du vivier." in message
+    located = sortition.SortitionError("this value of gender has no quota", code="unknown_value",
+                                       file="pool.csv", row=7, column="gender", value="x")
+    with force_locale("nl"):
+        message = services._library_error(located).message
+    assert "pool.csv, rij 7, kolom “gender”, waarde “x”" in message and "Deze waarde heeft geen quotum." in message
+    # A code Agora does not know keeps the library's own (English) words rather than losing them.
+    odd = sortition.SortitionError("something new", code="brand_new_code")
+    assert "something new" in services._library_error(odd).message
+
+
 def test_commitment_draw_verify_and_dropout(app, ctx, monkeypatch):
     import sortition
 

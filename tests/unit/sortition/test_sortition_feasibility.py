@@ -17,7 +17,7 @@ def test_feasible_report(small):
     pool, quotas = small
     report = check_feasibility(pool, quotas, 4, address_columns=("street",))
     assert report.feasible and report.conflicts == () and report.relaxations == ()
-    assert report.to_dict() == {"feasible": True, "conflicts": [], "relaxations": []}
+    assert report.to_dict() == {"feasible": True, "conflicts": [], "relaxations": [], "conflict_details": []}
 
 
 def test_minimums_above_panel_size():
@@ -26,6 +26,7 @@ def test_minimums_above_panel_size():
     report = check_feasibility(pool, quotas, 5)
     assert not report.feasible
     assert any("minimums for g add up to 6, more than the panel size 5" in c for c in report.conflicts)
+    assert {"kind": "minimums_above_size", "feature": "g", "total": 6, "size": 5} in report.conflict_details
     assert len(report.relaxations) == 1
     r = report.relaxations[0]
     assert (r.feature, r.old_min, r.new_min) == ("g", 3, 2)
@@ -38,6 +39,10 @@ def test_too_few_people_with_a_value():
     report = check_feasibility(pool, quotas, 5)
     assert not report.feasible
     assert "Only 2 in the pool have g = f, but the minimum is 3." in report.conflicts
+    detail = {"kind": "too_few_in_pool", "feature": "g", "value": "f", "available": 2, "minimum": 3}
+    # One detail per sentence, in the same order: a translation replaces the sentences one for one.
+    assert report.conflict_details[report.conflicts.index("Only 2 in the pool have g = f, but the minimum is 3.")] \
+        == detail
     assert [(r.feature, r.value, r.new_min, r.new_max) for r in report.relaxations] == [("g", "f", 2, 5)]
 
 
@@ -49,6 +54,12 @@ def test_conflict_between_features_names_them_and_relaxation_is_minimal():
     assert not report.feasible
     text = " ".join(report.conflicts)
     assert "g = f" in text or "a = y" in text
+    assert len(report.conflict_details) == len(report.conflicts)
+    kinds = [d["kind"] for d in report.conflict_details]
+    assert kinds[-2:] == ["quotas_in_conflict", "smallest_change"]
+    named = report.conflict_details[-2]["quotas"]
+    assert {(q["feature"], q["value"]) for q in named} == {(r.feature, r.value) for r in report.relaxations}
+    assert report.conflict_details[-1]["relaxations"] == [r.to_dict() for r in report.relaxations]
     moved = sum(abs(r.new_min - r.old_min) + abs(r.new_max - r.old_max) for r in report.relaxations)
     # brute force: the fewest seats of change that allow a panel of 4
     best = min(
@@ -77,6 +88,10 @@ def test_households_can_make_it_infeasible():
     assert not report.feasible
     assert any("only 3 people can be chosen together" in c for c in report.conflicts)
     assert report.relaxations == ()
+    assert report.conflict_details == (
+        {"kind": "households_too_few", "selectable": 3, "size": 4},
+        {"kind": "no_quota_change_helps", "size": 4},
+    )
 
 
 def test_draw_raises_with_the_report_attached():
