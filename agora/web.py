@@ -294,7 +294,9 @@ def init_app(app: Flask) -> None:
         # Unhandled exceptions arrive here as 500 (outside testing, where they propagate).
         if (error.code or 500) >= 500:
             db.session.rollback()
-        return render_error(error.code or 500)
+        body, status = render_error(error.code or 500)
+        # A refusal that says when to come back (429, 503) keeps saying it on the page that replaces werkzeug's.
+        return body, status, [(key, value) for key, value in error.get_headers() if key == "Retry-After"]
 
     @app.context_processor
     def template_helpers():

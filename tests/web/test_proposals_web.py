@@ -336,9 +336,21 @@ def test_posting_is_rate_limited_per_account(app, client):
     rita = user_id(app, "rita@example.org", verified=True)
     did = a_debate(app, rita)
     login(client, "rita@example.org")
-    codes = [post_form(client, f"/comments/debates/{did}", {"body": f"Comment {i}"}).status_code for i in range(3)]
-    assert codes == [302, 302, 429]
+    responses = [post_form(client, f"/comments/debates/{did}", {"body": f"Comment {i}"}) for i in range(3)]
+    assert [r.status_code for r in responses] == [302, 302, 429]
     assert count(app, Comment) == 2
+    refused = responses[2]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "too many attempts" in refused.get_data(as_text=True)
+
+
+def test_posting_limits_count_posts_only(app, client):
+    # Opening the form to write a proposal is not posting: only the POST counts against the limit.
+    app.config["RATELIMIT_POSTING"] = "1 per minute"
+    user_id(app, "rita@example.org", verified=True)
+    login(client, "rita@example.org")
+    assert [client.get("/proposals/new").status_code for _ in range(3)] == [200, 200, 200]
+    assert [post_form(client, "/proposals/new", {"title": ""}).status_code for _ in range(2)][1] == 429
 
 
 def test_posting_is_rate_limited_per_address_across_accounts(app, client):
