@@ -478,6 +478,12 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
     # pivots, 179.4 s and 180.5 s against 195.6 s and 197.9 s side by side (-8.5 %, under the 10 % bar);
     # 0.5 and 0.65 alike, 0.8 worse (237 rounds, 243 s); adding the LP dual's panel too, or damping from
     # the LP's weights: ~100,000 pivots, 187 s.
+    # Not built: an interior-point master (primal-dual column generation). On a dumped master LP (solve
+    # 100, 933 panels) HiGHS's IPX without crossover took 16 iterations and 1.6 s CPU at a 1e-4
+    # tolerance (status unknown), 20 and 2.4 s at 1e-6, 25 and 3.0 s at 1e-8 (cold simplex: 3.2 s),
+    # while the warm simplex averages 0.4-0.6 s a solve (the master's ~130 s over 216-317 solves);
+    # numpy's normal equations (A D Aᵀ, Cholesky) alone take 0.04 s an iteration at 1,000 panels and
+    # 0.09 s at 3,000. Rounds would have to drop 3-4x. HiPO is not in scipy's HiGHS build.
     while np.isnan(fixed).any():
         value, y = _maximin_stage(inst, oracle, cols, fixed, progress, phase, counter, master=master)
         stages += 1
