@@ -16,8 +16,8 @@ per request from it, wrk a tenth of that, as clients on other machines would.
 
 Errors are counted by kind, and a gunicorn worker replaced during a scenario is reported: its
 connections break (read errors) and its CPU time leaves the figures. Seen in November 2026: workers
-dying of SIGSEGV (heap corruption in the interpreter) about once per 30 to 60 s of saturated
-visitors' pages, with CPython 3.11.7 and 3.11.2 alike; not from psycopg's C module, SQLAlchemy's
+dying of SIGSEGV (heap corruption in the interpreter) about once per 4 minutes of saturated
+visitors' pages (one per ~120,000 requests), with CPython 3.11.7 and 3.11.2 alike; not from psycopg's C module, SQLAlchemy's
 Cython modules, MarkupSafe's or wrapt's speedups (each removed in turn, it still happened).
 Pass ``--connections per-request`` to open a connection per request, as a proxy in front does.
 
