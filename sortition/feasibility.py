@@ -82,8 +82,8 @@ class FeasibilityReport:
         }
 
 
-def _simple_conflicts(inst: Instance) -> list[tuple[str, dict[str, Any]]]:
-    """(English sentence, reason) for each conflict that shows without solving anything."""
+def _simple_conflicts(inst: Instance) -> list[dict[str, Any]]:
+    """The conflicts (as details, see FeasibilityReport) that show without solving anything."""
     out = []
     rows = inst.quota_rows
     features = sorted({f for f, _, _, _ in rows})
@@ -93,30 +93,42 @@ def _simple_conflicts(inst: Instance) -> list[tuple[str, dict[str, Any]]]:
         smin = sum(rows[q][2] for q in idx)
         smax = sum(rows[q][3] for q in idx)
         if smin > k:
-            out.append((f"The minimums for {feature} add up to {smin}, more than the panel size {k}.",
-                        {"kind": "minimums_above_size", "feature": feature, "total": int(smin), "size": k}))
+            out.append({"kind": "minimums_above_size", "feature": feature, "total": int(smin), "size": k})
         if smax < k:
-            out.append((f"The maximums for {feature} add up to {smax}, fewer than the panel size {k}.",
-                        {"kind": "maximums_below_size", "feature": feature, "total": int(smax), "size": k}))
+            out.append({"kind": "maximums_below_size", "feature": feature, "total": int(smax), "size": k})
     pool_counts = inst.A @ inst.counts
     for q, (feature, value, lo, _) in enumerate(rows):
         if pool_counts[q] < lo:
-            who = "nobody" if pool_counts[q] == 0 else f"only {int(pool_counts[q])}"
-            out.append((
-                f"{who[0].upper() + who[1:]} in the pool {'has' if pool_counts[q] <= 1 else 'have'} "
-                f"{feature} = {value}, but the minimum is {lo}.",
-                {"kind": "too_few_in_pool", "feature": feature, "value": value,
-                 "available": int(pool_counts[q]), "minimum": int(lo)},
-            ))
+            out.append({"kind": "too_few_in_pool", "feature": feature, "value": value,
+                        "available": int(pool_counts[q]), "minimum": int(lo)})
     if inst.households:
         selectable = inst.n - sum(len(h) - 1 for h in inst.households)
         if selectable < k:
-            out.append((
-                f"With at most one person per household, only {selectable} people can be chosen together, "
-                f"fewer than the panel size {k}.",
-                {"kind": "households_too_few", "selectable": int(selectable), "size": k},
-            ))
+            out.append({"kind": "households_too_few", "selectable": int(selectable), "size": k})
     return out
+
+
+def _sentence(d: dict[str, Any]) -> str:
+    """One conflict in plain English (translations word the same details in their own language)."""
+    kind = d["kind"]
+    if kind == "minimums_above_size":
+        return f"The minimums for {d['feature']} add up to {d['total']}, more than the panel size {d['size']}."
+    if kind == "maximums_below_size":
+        return f"The maximums for {d['feature']} add up to {d['total']}, fewer than the panel size {d['size']}."
+    if kind == "too_few_in_pool":
+        n = d["available"]
+        who = "Nobody in the pool has" if n == 0 else f"Only {n} in the pool {'has' if n == 1 else 'have'}"
+        return f"{who} {d['feature']} = {d['value']}, but the minimum is {d['minimum']}."
+    if kind == "households_too_few":
+        return (f"With at most one person per household, only {d['selectable']} people can be chosen together, "
+                f"fewer than the panel size {d['size']}.")
+    if kind == "quotas_in_conflict":
+        named = "; ".join(f"{q['feature']} = {q['value']} (min {q['min']}, max {q['max']})" for q in d["quotas"])
+        return f"No panel of {d['size']} meets all the quotas at once. The quotas in conflict: {named}."
+    if kind == "smallest_change":
+        return "The smallest change that makes a panel possible: " + " ".join(
+            Relaxation(**r).sentence() for r in d["relaxations"])
+    return f"No change of the quotas alone allows a panel of {d['size']}."  # no_quota_change_helps
 
 
 def _relax(inst: Instance) -> tuple[Relaxation, ...] | None:
@@ -156,23 +168,16 @@ def check_instance(inst: Instance) -> FeasibilityReport:
     """:func:`check_feasibility` on a built instance."""
     if Pricer(inst).best(np.zeros(inst.n_units)) is not None:
         return FeasibilityReport(feasible=True)
-    conflicts = _simple_conflicts(inst)
+    details = _simple_conflicts(inst)
     relaxations = _relax(inst)
     if relaxations:
-        named = "; ".join(f"{r.feature} = {r.value} (min {r.old_min}, max {r.old_max})" for r in relaxations)
         quotas = [{"feature": r.feature, "value": r.value, "min": r.old_min, "max": r.old_max} for r in relaxations]
-        conflicts.append((f"No panel of {inst.k} meets all the quotas at once. The quotas in conflict: {named}.",
-                          {"kind": "quotas_in_conflict", "size": inst.k, "quotas": quotas}))
-        conflicts.append((
-            "The smallest change that makes a panel possible: " + " ".join(r.sentence() for r in relaxations),
-            {"kind": "smallest_change", "relaxations": [r.to_dict() for r in relaxations]},
-        ))
+        details.append({"kind": "quotas_in_conflict", "size": inst.k, "quotas": quotas})
+        details.append({"kind": "smallest_change", "relaxations": [r.to_dict() for r in relaxations]})
     elif relaxations is None:
-        conflicts.append((f"No change of the quotas alone allows a panel of {inst.k}.",
-                          {"kind": "no_quota_change_helps", "size": inst.k}))
-    return FeasibilityReport(feasible=False, conflicts=tuple(sentence for sentence, _ in conflicts),
-                             relaxations=tuple(relaxations or ()),
-                             conflict_details=tuple(detail for _, detail in conflicts))
+        details.append({"kind": "no_quota_change_helps", "size": inst.k})
+    return FeasibilityReport(feasible=False, conflicts=tuple(map(_sentence, details)),
+                             relaxations=tuple(relaxations or ()), conflict_details=tuple(details))
 
 
 def check_feasibility(pool: Pool, quotas: Quotas, k: int, *, address_columns: Sequence[str] = ()) -> FeasibilityReport:
