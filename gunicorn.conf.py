@@ -1,0 +1,22 @@
+"""gunicorn's settings for Agora: read from the current directory, or given with ``-c gunicorn.conf.py``.
+
+Options on gunicorn's command line override these; ``WEB_CONCURRENCY`` sets the number of processes.
+"""
+
+import os
+import sys
+
+worker_class = "gthread"
+# One process per core, each with four threads that overlap the database's round trips: on two cores
+# this served the proposal pages and supports faster than 2x2, 3x2, 4x1, 2x10, 3x7 or 4x5 did
+# (bench/web.py --workers W --threads T).
+workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))
+threads = 4
+
+if sys.version_info < (3, 12):
+    # CPython 3.11 corrupts its own heap when several threads serve Agora: a process died of SIGSEGV
+    # about once per 100,000 requests at full load (bench/web.py, 3.11.2 and 3.11.7; core dumps show an
+    # ORM object's attribute values freed while still in use). Python 3.12.1 served 560,000 requests the
+    # same way without one. On 3.11, one thread per process, and twice the processes.
+    threads = 1
+    workers *= 2
