@@ -19,7 +19,7 @@ def test_one_thread_per_process_on_python_311(monkeypatch):
     monkeypatch.setattr(sys, "version_info", (3, 11, 7, "final", 0))
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     settings = runpy.run_path(CONF)
-    assert (settings["workers"], settings["threads"]) == (6, 1)
+    assert (settings["workers"], settings["threads"]) == (3, 1)
 
 
 def test_one_process_per_core_by_default(monkeypatch):
