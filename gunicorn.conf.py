@@ -17,7 +17,8 @@ threads = 4
 if sys.version_info < (3, 12):
     # CPython 3.11 corrupts its own heap when several threads serve Agora: a process died of SIGSEGV
     # about once per 100,000 requests at full load (bench/web.py, 3.11.2 and 3.11.7; core dumps show an
-    # ORM object's attribute values freed while still in use). Python 3.12.1 served 560,000 requests the
-    # same way without one. On 3.11, one thread per process: as fast on two cores as four threads (proposal
-    # page p95 54-69 ms, support 47-72 ms, in two runs), where twice the processes was slower (88-104, 76-101).
+    # ORM object's attribute values freed while still in use). Python 3.12.1 served 560,000 requests
+    # the same way without one, 3.13.0 158,000. On 3.11, one thread per process: as fast on two cores as
+    # four threads (proposal page p95 54-69 ms, support 47-72 ms, in two runs), where twice the processes
+    # was slower (88-104, 76-101).
     threads = 1

@@ -485,8 +485,12 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
     # numpy's normal equations (A D Aᵀ, Cholesky) alone take 0.04 s an iteration at 1,000 panels and
     # 0.09 s at 3,000. Rounds would have to drop 3-4x. HiPO is not in scipy's HiGHS build.
     # HiGHS options, on master LPs dumped from a run and replayed (solves 161-176 of 216, ~1,450 panels,
-    # from one starting basis): factor_pivot_threshold 0.01 instead of 0.1, the same 9,876 pivots but
-    # 37.5 s CPU against 22.3 s side by side. Read from HiGHS 1.12's source, not measured: adding a
+    # from one starting basis, ~9,850 pivots each): factor_pivot_threshold 0.01 instead of 0.1, 37.5 s
+    # CPU against 22.3 s side by side; 0.2, 22.9 s against 24.9 s (-8 % of the master, ~60 % of a run);
+    # 0.5, 31.1 s. Wentges smoothing (as above) measured again: 203 rounds, 289.0 s against 309.3 s CPU
+    # (-6.6 %, one pair; the machine stopped both runs for ~25 min, and HiGHS's time limit, counted in
+    # wall time, then failed a solve in each, which restarts it cold). Read from HiGHS 1.12's source:
+    # adding a
     # column (and changing a coefficient) clears the factorization, hence one at each solve's start;
     # later ones come from a synthetic clock (solve work since the last factorization against its
     # cost), which simplex_update_limit (5,000, against ~140 pivots between them) can only make sooner.
