@@ -488,12 +488,12 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
     # from one starting basis, ~9,850 pivots each): factor_pivot_threshold 0.01 instead of 0.1, 37.5 s
     # CPU against 22.3 s side by side; 0.2, 22.9 s against 24.9 s (-8 % of the master, ~60 % of a run);
     # 0.5, 31.1 s. Wentges smoothing (as above) measured again: 203 rounds, 289.0 s against 309.3 s CPU
-    # (-6.6 %, one pair; the machine stopped both runs for ~25 min, and HiGHS's time limit, counted in
-    # wall time, then failed a solve in each, which restarts it cold). Read from HiGHS 1.12's source:
-    # adding a
-    # column (and changing a coefficient) clears the factorization, hence one at each solve's start;
-    # later ones come from a synthetic clock (solve work since the last factorization against its
-    # cost), which simplex_update_limit (5,000, against ~140 pivots between them) can only make sooner.
+    # (-6.6 %, one pair, both runs stopped ~25 min by the machine; HiGHS's time limit counts wall time,
+    # so a stop fails the solve under way, as seen in replays, and it restarts cold). Read from HiGHS
+    # 1.12's source: adding a column (and changing a coefficient) clears the factorization, hence one at
+    # each solve's start; later ones come from a synthetic clock (solve work since the last factorization
+    # against its cost), which simplex_update_limit (5,000, against ~140 pivots between them) can only
+    # make sooner.
     while np.isnan(fixed).any():
         value, y = _maximin_stage(inst, oracle, cols, fixed, progress, phase, counter, master=master)
         stages += 1
