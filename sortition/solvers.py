@@ -36,6 +36,7 @@ _EXTRA = "auto"
 _SWAP_MAX_GROUPS = 300
 _SWAP_ENOUGH = 0.5  # swap panels this good relative to the relaxation's bound skip the integer program
 _SWAP_MOVES = 25  # the best moves come first; later ones gained little (k=100: 4.5 s vs 6.1 s)
+_SMOOTH = 0.3  # Wentges dual smoothing: the stability centre's share
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,10 @@ class _MasterLP:
         h.setOptionValue("simplex_strategy", 4)  # primal: new columns keep the old basis feasible
         # no bound perturbation: warm re-solves took half the time on 811 groups (fewer pivots, measured)
         h.setOptionValue("primal_simplex_bound_perturbation_multiplier", 0.0)
+        if n_units > _SWAP_MAX_GROUPS:  # a stricter pivot threshold made the LU of a large near-dense
+            # basis cheaper (replayed master LPs of 811 groups: 0.2 -8 % CPU against the default 0.1,
+            # 0.5 +25 %, 0.01 +68 %); the whole run on 204 groups took 8 % more (5.0 s against 4.7 s)
+            h.setOptionValue("factor_pivot_threshold", 0.2)
         inf = _highs_core.kHighsInf
         empty_i, empty_v = np.array([], dtype=np.int32), np.array([], dtype=float)
         for _ in range(n_units):
@@ -358,7 +363,8 @@ def _maximin_stage(
     Each round solves the restricted master LP (warm-started), then prices new panels: up to
     ``_SWAP_MAX_GROUPS`` groups, the LP relaxation of pricing (whose bound ends most stages) and
     seat swaps from the ``batch`` best known panels, with the integer program only when these fall
-    short; above, the integer program plus up to ``batch`` more from damped weights. The stage
+    short; above, the integer program plus up to ``batch`` more from damped weights, priced first at
+    smoothed duals (Wentges: between the stage's best dual so far and the LP's). The stage
     ends only when the relaxation or the exact integer program proves that no panel improves.
     Returns the optimal value and the dual weights ``y`` (one per unit).
     """
@@ -368,6 +374,7 @@ def _maximin_stage(
     f = np.where(is_fixed, fixed, 0.0)
     master = master or _MasterLP(U)
     swaps = _SwapSearch(inst)
+    center, center_bound = None, np.inf
     while True:
         P = cols.matrix()
         value, y = master.solve(P / c, is_fixed, f)
@@ -402,13 +409,27 @@ def _maximin_stage(
                 if inst.panel_ok(z):
                     cols.add(z)
             continue
-        x = oracle.best(w, threshold)[0]
+        # Wentges dual smoothing: price first between the stage's best dual so far (by its pricing
+        # bound) and the LP's; the LP's own dual when that panel does not improve the LP.
+        x, weights = None, w
+        if center is not None:
+            ys = _SMOOTH * center + (1.0 - _SMOOTH) * y
+            xs, vs = oracle.best(ys / c)
+            if xs is not None:
+                if vs - float(ys @ f) < center_bound:
+                    center, center_bound = ys, vs - float(ys @ f)
+                if float(w @ xs) > threshold:
+                    x, weights = xs, ys / c
         if x is None:
-            return value, y
+            x, v = oracle.best(w, threshold)
+            if x is None:
+                return value, y
+            if v - float(y @ f) < center_bound:
+                center, center_bound = y, v - float(y @ f)
         cols.add(x)
         # More columns per LP: damp the weights of the people just covered and price again (exact
         # pricing: LP-relaxation or swap panels were weaker, 58 s instead of 18 s on 576 groups).
-        damped = w.copy()
+        damped = weights.copy()
         for _ in range(batch):
             damped = damped * np.where(x > 0, 0.5, 1.0)
             x = oracle.best(damped)[0]
@@ -489,7 +510,10 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
     # CPU against 22.3 s side by side; 0.2, 22.9 s against 24.9 s (-8 % of the master, ~60 % of a run);
     # 0.5, 31.1 s. Wentges smoothing (as above) measured again: 203 rounds, 289.0 s against 309.3 s CPU
     # (-6.6 %, one pair, both runs stopped ~25 min by the machine; HiGHS's time limit counts wall time,
-    # so a stop fails the solve under way, as seen in replays, and it restarts cold). Read from HiGHS
+    # so a stop fails the solve under way, as seen in replays, and it restarts cold). Kept: the two
+    # together (smoothing in the damped branch, the threshold at 0.2 above _SWAP_MAX_GROUPS groups):
+    # 202 rounds, 240.7 s and 247.7 s CPU against 273.1 s and 282.9 s in two side-by-side pairs (-12 %);
+    # gen_10000_8cat 13.9 s against 16.1 s, the smaller instances unchanged. Read from HiGHS
     # 1.12's source: adding a column (and changing a coefficient) clears the factorization, hence one at
     # each solve's start; later ones come from a synthetic clock (solve work since the last factorization
     # against its cost), which simplex_update_limit (5,000, against ~140 pivots between them) can only
