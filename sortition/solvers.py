@@ -37,6 +37,7 @@ _SWAP_MAX_GROUPS = 300
 _SWAP_ENOUGH = 0.5  # swap panels this good relative to the relaxation's bound skip the integer program
 _SWAP_MOVES = 25  # the best moves come first; later ones gained little (k=100: 4.5 s vs 6.1 s)
 _SMOOTH = 0.3  # Wentges dual smoothing: the stability centre's share
+_STRICT_PIVOTS_GROUPS = 300  # master LPs over this many groups factor with a stricter pivot threshold
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ class _MasterLP:
         h.setOptionValue("simplex_strategy", 4)  # primal: new columns keep the old basis feasible
         # no bound perturbation: warm re-solves took half the time on 811 groups (fewer pivots, measured)
         h.setOptionValue("primal_simplex_bound_perturbation_multiplier", 0.0)
-        if n_units > _SWAP_MAX_GROUPS:  # a stricter pivot threshold made the LU of a large near-dense
+        if n_units > _STRICT_PIVOTS_GROUPS:  # a stricter pivot threshold made the LU of a large near-dense
             # basis cheaper (replayed master LPs of 811 groups: 0.2 -8 % CPU against the default 0.1,
             # 0.5 +25 %, 0.01 +68 %); the whole run on 204 groups took 8 % more (5.0 s against 4.7 s)
             h.setOptionValue("factor_pivot_threshold", 0.2)
@@ -416,16 +417,18 @@ def _maximin_stage(
             ys = _SMOOTH * center + (1.0 - _SMOOTH) * y
             xs, vs = oracle.best(ys / c)
             if xs is not None:
-                if vs - float(ys @ f) < center_bound:
-                    center, center_bound = ys, vs - float(ys @ f)
+                bound = vs - float(ys @ f)  # the smoothed dual's pricing bound on the stage's value
+                if bound < center_bound:
+                    center, center_bound = ys, bound
                 if float(w @ xs) > threshold:
                     x, weights = xs, ys / c
         if x is None:
             x, v = oracle.best(w, threshold)
             if x is None:
                 return value, y
-            if v - float(y @ f) < center_bound:
-                center, center_bound = y, v - float(y @ f)
+            bound = v - float(y @ f)
+            if bound < center_bound:
+                center, center_bound = y, bound
         cols.add(x)
         # More columns per LP: damp the weights of the people just covered and price again (exact
         # pricing: LP-relaxation or swap panels were weaker, 58 s instead of 18 s on 576 groups).
@@ -511,7 +514,7 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
     # 0.5, 31.1 s. Wentges smoothing (as above) measured again: 203 rounds, 289.0 s against 309.3 s CPU
     # (-6.6 %, one pair, both runs stopped ~25 min by the machine; HiGHS's time limit counts wall time,
     # so a stop fails the solve under way, as seen in replays, and it restarts cold). Kept: the two
-    # together (smoothing in the damped branch, the threshold at 0.2 above _SWAP_MAX_GROUPS groups):
+    # together (smoothing in the damped branch, the threshold at 0.2 above _STRICT_PIVOTS_GROUPS groups):
     # 202 rounds, 240.7 s and 247.7 s CPU against 273.1 s and 282.9 s in two side-by-side pairs (-12 %);
     # gen_10000_8cat 13.9 s against 16.1 s, the smaller instances unchanged. Read from HiGHS
     # 1.12's source: adding a column (and changing a coefficient) clears the factorization, hence one at
