@@ -20,6 +20,7 @@ from wtforms.i18n import messages_path
 from agora.db import db
 from agora.errors import AgoraError
 from agora.extensions import login_manager
+from agora.notifications.services import remember_unread_count, unread_count
 from agora.permissions import Permission, Role, can
 
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français", "es": "Español"}
@@ -84,10 +85,13 @@ def _user_with_permissions():
     from agora.accounts.models import User
     from agora.census.models import CensusEntry
 
-    # Roles, residency and a moderator's block decide every permission check: one query with the user, not four.
+    from agora.notifications.services import unread_count_column
+
+    # Roles, residency and a moderator's block decide every permission check, and every page's header shows the
+    # unread notifications: one query with the user, not five.
     # Built once: SQLAlchemy then neither builds it nor computes its cache key again on every request. Only the
     # columns a request needs (the rest load if asked for): the psycopg and ORM work goes by the column.
-    return select(User).where(User.id == bindparam("user_id")).options(
+    return select(User, unread_count_column(User.id)).where(User.id == bindparam("user_id")).options(
         defer(User.password_hash), joinedload(User.staff_roles),
         joinedload(User.residency).load_only(CensusEntry.user_id, CensusEntry.district_id, CensusEntry.verified_at),
         joinedload(User.block))
@@ -97,12 +101,14 @@ def _user_with_permissions():
 def load_user(user_id: str):
     try:
         raw_id, version = user_id.split(":", 1)
-        user = db.session.execute(_user_with_permissions(), {"user_id": int(raw_id)}).unique().scalar_one_or_none()
+        row = db.session.execute(_user_with_permissions(), {"user_id": int(raw_id)}).unique().one_or_none()
     except (ValueError, TypeError):
         return None
+    user = row[0] if row else None
     # A password change or deletion bumps the version and ends every other session.
     if user is None or not user.is_active or str(user.session_version) != version:
         return None
+    remember_unread_count(user, row[1])
     return user
 
 
@@ -171,8 +177,6 @@ def render_error(status: int, message: str | None = None):
 
 
 def _unread_notifications() -> int:
-    from agora.notifications.services import unread_count
-
     return unread_count(current_user) if current_user.is_authenticated else 0
 
 

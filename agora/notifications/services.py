@@ -65,6 +65,7 @@ def notify(users: Iterable[User], kind: str, message: Callable[[], str], link: s
             if mailing and wants_mail(user):
                 _mail(user, text, link)
         db.session.add(Notification(user_id=user.id, kind=kind, message=text[:500], link=link))
+        setattr(user, _UNREAD_AT_LOAD, None)  # the count read with the user is now one short
         count += 1
     db.session.flush()
     return count
@@ -117,9 +118,26 @@ def notify_followers(target_type: str, target_id: int, kind: str, message: Calla
     return notify(followers(target_type, target_id), kind, message, link, exclude=exclude)
 
 
+def unread_count_column(user_id):
+    """The count of a user's unread notifications, as a column of a query that reads the user."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+
+
+# Where the signed-in user's count read with the user waits: every page's header shows it, and reading it
+# with the user saves a query per page. Valid for the request that loaded it (the user object's lifetime).
+_UNREAD_AT_LOAD = "_unread_notifications_at_load"
+
+
+def remember_unread_count(user: User, count: int) -> None:
+    setattr(user, _UNREAD_AT_LOAD, count)
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)))
+    known = getattr(user, _UNREAD_AT_LOAD, None)
+    if known is not None:
+        return known
+    return db.session.scalar(select(unread_count_column(user.id)))
 
 
 def list_notifications(user: User, *, page: int = 1, per_page: int = 25):
@@ -131,4 +149,5 @@ def mark_all_read(user: User) -> int:
     result = db.session.execute(
         update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow()))
+    setattr(user, _UNREAD_AT_LOAD, None)
     return result.rowcount

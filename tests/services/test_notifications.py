@@ -45,3 +45,17 @@ def test_notifications_page_and_badge(app, client):
     assert "Your &lt;b&gt;proposal&lt;/b&gt; is successful" in page
     post_form(client, "/notifications/read")
     assert 'class="badge"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_count_read_with_the_user_follows_changes_in_the_same_request(ctx):
+    """The header's count comes with the signed-in user (one query fewer per page); a notification or
+    "mark all read" later in the same request must not leave it stale."""
+    user = make_user("rita@example.org")
+    services.remember_unread_count(user, 0)
+    with unit_of_work():
+        services.notify([user], "test", lambda: "Hello", "/x")
+    assert services.unread_count(user) == 1
+    services.remember_unread_count(user, 1)
+    with unit_of_work():
+        services.mark_all_read(user)
+    assert services.unread_count(user) == 0
