@@ -20,7 +20,7 @@ from wtforms.i18n import messages_path
 from agora.db import db
 from agora.errors import AgoraError
 from agora.extensions import login_manager
-from agora.notifications.services import remember_unread_count, unread_count
+from agora.notifications.services import remember_unread_count, unread_count, unread_count_column
 from agora.permissions import Permission, Role, can
 
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français", "es": "Español"}
@@ -84,8 +84,6 @@ def _user_with_permissions():
 
     from agora.accounts.models import User
     from agora.census.models import CensusEntry
-
-    from agora.notifications.services import unread_count_column
 
     # Roles, residency and a moderator's block decide every permission check, and every page's header shows the
     # unread notifications: one query with the user, not five.
