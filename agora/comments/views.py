@@ -8,10 +8,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from agora.comments import services
-from agora.comments.forms import STANCE_LABELS, CommentForm, EditCommentForm
+from agora.comments.forms import COMMENT_MAX_LENGTH, COMMENT_TEXTS, STANCE_LABELS, CommentForm, EditCommentForm
 from agora.db import unit_of_work
 from agora.errors import AgoraError, InvalidInput
-from agora.moderation.forms import FlagForm
+from agora.moderation.forms import FLAG_LABELS
 from agora.moderation.web import posting_limits
 from agora.permissions import Permission, require
 from agora.text import render_markdown
@@ -26,15 +26,9 @@ def markdown_filter(source: str):
 
 @bp.app_context_processor
 def comment_helpers():
-    return {"stance_labels": STANCE_LABELS}
-
-
-def thread_forms() -> dict[str, FlaskForm | None]:
-    """The forms of a page with a comment thread. Visitors who are not signed in are shown none of them,
-    and building them is a good part of the time of the busiest pages."""
-    if not current_user.is_authenticated:
-        return {"comment_form": None, "flag_form": None}
-    return {"comment_form": CommentForm(), "flag_form": FlagForm()}
+    # The thread's forms are written out in comments/_macros.html with these texts (no form objects per page).
+    return {"stance_labels": STANCE_LABELS, "comment_texts": COMMENT_TEXTS, "comment_max_length": COMMENT_MAX_LENGTH,
+            "flag_labels": FLAG_LABELS}
 
 
 def _back(target_type: str, target_id: int, comment_id: int | None = None) -> str:

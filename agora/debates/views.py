@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 
 from agora import page_cache
 from agora.comments.services import SMALL_THREAD, get_thread, stance_balance
-from agora.comments.views import thread_forms
 from agora.db import reads_only, unit_of_work
 from agora.debates import services
 from agora.debates.forms import DebateForm
@@ -64,7 +63,7 @@ def show(id: int):
                         known_long=debate.comment_count > SMALL_THREAD)
     return render_template(
         "debates/show.html", debate=debate, thread=thread, balance=stance_balance("debates", debate.id),
-        **thread_forms(), block=get_block(current_user),
+        block=get_block(current_user),
         following=notifications.is_following(current_user, "debates", debate.id),
         revision_count=services.count_revisions(debate), target_type="debates", target=debate)
 

@@ -14,7 +14,6 @@ from markupsafe import escape
 
 from agora import page_cache
 from agora.comments.services import get_thread
-from agora.comments.views import thread_forms
 from agora.db import db, reads_only, unit_of_work
 from agora.errors import AgoraError, Conflict, InvalidInput, PhaseClosed
 from agora.moderation.services import get_block
@@ -167,7 +166,7 @@ def show(id: int):
         send_vote_form, send_budget_form = _send_forms()
     return render_template(
         "proposals/show.html", proposal=proposal, thread=thread, threshold=services.support_threshold(),
-        supported=facts.supported, **thread_forms(),
+        supported=facts.supported,
         attachments=services.list_attachments(proposal) if facts.has_attachments else [],
         vote_options=vote_options, projects=projects, revision_count=facts.revision_count,
         send_vote_form=send_vote_form, send_budget_form=send_budget_form,
