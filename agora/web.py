@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 from babel import support
-from flask import Flask, Response, current_app, g, has_request_context, render_template, request, session
+from flask import Flask, Response, current_app, g, has_request_context, render_template, request, session, url_for
 from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -269,9 +269,22 @@ def shared_fragment(name: str, caller, **values) -> Markup:
                           for i, piece in enumerate(pieces)))
 
 
+_URL_ID = 987654321  # stands for the row's id while a URL pattern is built
+
+
+def url_pattern(endpoint: str, id_name: str = "id", **values) -> str:
+    """``url_for`` for many rows of a page: the URL built once, with ``%d`` where the row's id goes
+    (``pattern % id`` in the template). A thread links each comment three or four times, and each
+    url_for costs more than the rest of the comment's line."""
+    url = url_for(endpoint, **{id_name: _URL_ID}, **values)
+    assert url.count(str(_URL_ID)) == 1, url
+    return url.replace("%", "%%").replace(str(_URL_ID), "%d")
+
+
 def init_app(app: Flask) -> None:
     _install_fast_gettext(app)
     app.jinja_env.globals["shared_fragment"] = shared_fragment
+    app.jinja_env.globals["url_pattern"] = url_pattern
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"

@@ -159,3 +159,30 @@ def test_markdown_cache_returns_the_same_sanitised_html():
     assert "<strong>bold</strong>" in first
     long = "word " * 2000  # over the cached length: rendered each time, the same way
     assert render_markdown(long) == render_markdown(long)
+
+
+@pytest.mark.parametrize("root", ["", "/city", "/100%25-city"])
+def test_url_patterns_build_what_url_for_builds(app, root):
+    """A thread fills one URL pattern per kind of link instead of calling url_for for every comment."""
+    from flask import url_for
+
+    from agora.web import url_pattern
+
+    with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+        for comment_id in (1, 42, 987654321):
+            assert url_pattern("comments.vote") % comment_id == url_for("comments.vote", id=comment_id)
+            assert (url_pattern("moderation.flag", "target_id", target_type="comments") % comment_id
+                    == url_for("moderation.flag", target_type="comments", target_id=comment_id))
+
+
+def test_thread_texts_are_translated_once_per_language(app):
+    from agora.comments.views import thread_texts
+
+    with app.test_request_context("/", headers={"Accept-Language": "nl"}):
+        dutch = thread_texts()
+        assert thread_texts() is dutch  # kept for the process
+        assert str(dutch.reply) == "Antwoorden" and str(dutch.score % {"up": 2, "down": 1}) == "2 voor, 1 tegen"
+        # Names filled in are escaped, as Jinja's own gettext does.
+        assert "&lt;b&gt;" in str(dutch.comment_by % {"name": "<b>Rita</b>"})
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert thread_texts() is not dutch
