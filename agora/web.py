@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from babel import support
@@ -267,6 +268,34 @@ def shared_fragment(name: str, caller, **values) -> Markup:
     # The literal pieces are the template's own output; the values are escaped here.
     return Markup("".join(piece if i % 2 == 0 else escape(values[piece])  # noqa: S704
                           for i, piece in enumerate(pieces)))
+
+
+class _Texts(dict):
+    """Translated texts by key, also as attributes (``texts.reply``) for templates."""
+
+    def __getattr__(self, name: str) -> Markup:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class TranslatedOnce:
+    """Lazy texts translated once per process and language. A lazy string printed in a template finds
+    its language and translates again each time (on a resident's proposal page, ten times the report
+    reasons and the comment form's labels); calling this gives them all, already translated."""
+
+    def __init__(self, texts: dict[str, Any]) -> None:
+        self._texts = texts
+        self._by_locale: dict[str, _Texts] = {}
+
+    def __call__(self) -> _Texts:
+        locale = str(get_locale())
+        texts = self._by_locale.get(locale)
+        if texts is None:  # translations are ours: markup, as Jinja's gettext returns them
+            texts = self._by_locale[locale] = _Texts(
+                {key: Markup(str(text)) for key, text in self._texts.items()})  # noqa: S704
+        return texts
 
 
 _URL_ID = 987654321  # stands for the row's id while a URL pattern is built

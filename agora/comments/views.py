@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -20,6 +17,7 @@ from agora.moderation.forms import FLAG_LABELS
 from agora.moderation.web import posting_limits
 from agora.permissions import Permission, require
 from agora.text import render_markdown
+from agora.web import TranslatedOnce
 
 bp = Blueprint("comments", __name__, url_prefix="/comments")
 
@@ -29,32 +27,31 @@ def markdown_filter(source: str):
     return render_markdown(source)
 
 
-# What a thread says around each comment: translated once per process and language, not for each comment
+# What a thread says around each comment, translated once per process and language, not for each comment
 # (a page of comments made a hundred gettext calls). Formatted in the template with ``%``, which escapes.
-_THREAD_TEXTS = {
+thread_texts = TranslatedOnce({
     "comment": _l("Comment"), "edited": _l("edited: see history"), "score": _l("%(up)d up, %(down)d down"),
     "vote_up": _l("Vote up"), "vote_down": _l("Vote down"), "comment_by": _l("comment by %(name)s"),
     "edit": _l("Edit"), "hide": _l("Hide"), "moderator": _l("moderator"), "report": _l("Report"),
     "report_reason": _l("Reason for the report"), "send_report": _l("Send the report"), "reply": _l("Reply"),
     "reply_to": _l("to %(name)s"), "your_reply": _l("Your reply"), "publish_reply": _l("Publish reply"),
-}
-_thread_texts_by_locale: dict[str, SimpleNamespace] = {}
+})
+comment_form_texts = TranslatedOnce(COMMENT_TEXTS)
+stance_texts = TranslatedOnce(STANCE_LABELS)
+_flag_reasons = TranslatedOnce(FLAG_LABELS)
 
 
-def thread_texts() -> SimpleNamespace:
-    locale = str(get_locale())
-    texts = _thread_texts_by_locale.get(locale)
-    if texts is None:  # translations are ours: markup, as Jinja's gettext returns them
-        texts = _thread_texts_by_locale[locale] = SimpleNamespace(
-            **{key: Markup(str(text)) for key, text in _THREAD_TEXTS.items()})  # noqa: S704
-    return texts
+def flag_options() -> Markup:
+    """The report form's reasons, as the options of its select."""
+    return Markup("").join(Markup('<option value="{}">{}</option>').format(value, label)
+                           for value, label in _flag_reasons().items())
 
 
 @bp.app_context_processor
 def comment_helpers():
     # The thread's forms are written out in comments/_macros.html with these texts (no form objects per page).
-    return {"stance_labels": STANCE_LABELS, "comment_texts": COMMENT_TEXTS, "comment_max_length": COMMENT_MAX_LENGTH,
-            "flag_labels": FLAG_LABELS, "thread_texts": thread_texts}
+    return {"comment_max_length": COMMENT_MAX_LENGTH, "thread_texts": thread_texts,
+            "comment_form_texts": comment_form_texts, "stance_texts": stance_texts, "flag_options": flag_options}
 
 
 def _back(target_type: str, target_id: int, comment_id: int | None = None) -> str:
