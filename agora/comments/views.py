@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -39,12 +40,17 @@ thread_texts = TranslatedOnce({
 comment_form_texts = TranslatedOnce(COMMENT_TEXTS)
 stance_texts = TranslatedOnce(STANCE_LABELS)
 _flag_reasons = TranslatedOnce(FLAG_LABELS)
+_flag_options_by_locale: dict[str, Markup] = {}
 
 
 def flag_options() -> Markup:
-    """The report form's reasons, as the options of its select."""
-    return Markup("").join(Markup('<option value="{}">{}</option>').format(value, label)
-                           for value, label in _flag_reasons().items())
+    """The report form's reasons, as the options of its select (built once per process and language)."""
+    locale = str(get_locale())
+    options = _flag_options_by_locale.get(locale)
+    if options is None:
+        options = _flag_options_by_locale[locale] = Markup("").join(
+            Markup('<option value="{}">{}</option>').format(value, label) for value, label in _flag_reasons().items())
+    return options
 
 
 @bp.app_context_processor
