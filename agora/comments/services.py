@@ -245,17 +245,29 @@ def get_thread(target_type: str, target_id: int, *, viewer: User | None = None, 
     """
     page, per_page = max(page, 1), per_page or current_app.config["PAGE_SIZE"]
     where = {"target_type": target_type, "target_id": target_id}
-    whole = [] if known_long else db.session.scalars(_whole_thread(SMALL_THREAD + 1), where).all()
+    signed_in = viewer is not None and getattr(viewer, "is_authenticated", False)
+    if signed_in:
+        viewer = getattr(viewer, "_get_current_object", lambda: viewer)()  # current_user: look it up once
+    my_votes = None
+    if known_long:
+        whole = []
+    elif signed_in:  # the viewer's votes come with the comments (a query fewer on every signed-in page)
+        rows = db.session.execute(_whole_thread_with_votes(SMALL_THREAD + 1), {**where, "viewer_id": viewer.id}).all()
+        whole, my_votes = [row[0] for row in rows], {row[0].id: row[1] for row in rows if row[1] is not None}
+    else:
+        whole = db.session.scalars(_whole_thread(SMALL_THREAD + 1), where).all()
     if not known_long and len(whole) <= SMALL_THREAD:
         thread = _thread_in_memory(whole, page, per_page, order)
     else:
         base = _thread_comments().where(Comment.target_type == target_type, Comment.target_id == target_id)
         thread = _thread_by_pages(base, page, per_page, order)
-    if viewer is not None and getattr(viewer, "is_authenticated", False) and thread.page.items:
-        viewer = getattr(viewer, "_get_current_object", lambda: viewer)()  # current_user: look it up once
+        my_votes = None  # the long thread's page was read afresh
+    if signed_in and thread.page.items:
         shown = _with_replies(thread.page.items, thread.replies)
-        thread.my_votes = dict(db.session.execute(select(CommentVote.comment_id, CommentVote.value).where(
-            CommentVote.user_id == viewer.id, CommentVote.comment_id.in_([c.id for c in shown]))).all())
+        if my_votes is None:
+            my_votes = dict(db.session.execute(select(CommentVote.comment_id, CommentVote.value).where(
+                CommentVote.user_id == viewer.id, CommentVote.comment_id.in_([c.id for c in shown]))).all())
+        thread.my_votes = {c.id: my_votes[c.id] for c in shown if c.id in my_votes}
         thread.may = {c.id: CommentActions(vote=c.author_id != viewer.id, edit=can(viewer, Permission.COMMENT_EDIT, c),
                                            flag=can(viewer, Permission.CONTENT_FLAG, c),
                                            hide=can(viewer, Permission.MODERATION_CONTENT_HIDE, c)) for c in shown}
@@ -282,6 +294,13 @@ def _whole_thread(limit: int) -> Select:
     # Built once: SQLAlchemy then neither builds it nor computes its cache key again on every page.
     return (_thread_comments().where(Comment.target_type == bindparam("target_type"),
                                      Comment.target_id == bindparam("target_id")).order_by(Comment.id).limit(limit))
+
+
+@functools.cache
+def _whole_thread_with_votes(limit: int) -> Select:
+    my_vote = select(CommentVote.value).where(CommentVote.comment_id == Comment.id,
+                                              CommentVote.user_id == bindparam("viewer_id")).scalar_subquery()
+    return _whole_thread(limit).add_columns(my_vote)
 
 
 def _with_replies(comments: list[Comment], replies: dict[int, list[Comment]]) -> list[Comment]:
