@@ -51,9 +51,11 @@ SORTS = ("newest", "most_supported", "hot")
 MAX_TAGS = 5
 _TAG_RE = re.compile(r"^[\w][\w \-]{0,38}[\w]$|^\w$")
 
-# Pages show the author's name only: loading a proposal (or comment) joins its author but not the author's
-# roles and residency, which the User mapper would otherwise fetch with two more queries.
-AUTHOR_NAME_ONLY = (joinedload(Proposal.author).lazyload(User.staff_roles),
+# Pages show the author's name only: loading a proposal (or comment) joins its author's id and name, not
+# the author's roles and residency (which the User mapper would fetch with two more queries), nor the rest
+# of the row (e-mail address, password hash: columns the ORM and psycopg would work through on every page).
+AUTHOR_NAME_ONLY = (joinedload(Proposal.author).load_only(User.id, User.display_name),
+                    joinedload(Proposal.author).lazyload(User.staff_roles),
                     joinedload(Proposal.author).lazyload(User.residency))
 
 register_target(FOLLOW_TYPE, Target(load=lambda i: db.session.get(Proposal, i), endpoint="proposals.show"))
