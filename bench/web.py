@@ -392,6 +392,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2))
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-class", default="gthread", help="gunicorn -k: gthread (keep-alive) or sync")
+    parser.add_argument("--config", default=str(ROOT / "gunicorn.conf.py"),
+                        help="gunicorn's settings file (default: production's); the options here override it")
     parser.add_argument("--connections", choices=["keep-alive", "per-request"], default="keep-alive",
                         help="keep-alive: each client keeps one connection, which stays with the worker that "
                              "accepted it; per-request: a new one each time, as from a reverse proxy")
@@ -414,7 +416,7 @@ def main() -> None:
     url = schema_url(args.db, args.schema)
     rng = random.Random(2026)
     report: dict = {"clients": args.clients, "requests_per_client": args.requests, "workers": args.workers,
-                    "threads": args.threads, "worker_class": args.worker_class,
+                    "threads": args.threads, "worker_class": args.worker_class, "config": args.config,
                     "connections": args.connections, "load_generator": args.load_generator,
                     "cpus": os.cpu_count(), "python": sys.version.split()[0]}
     if sys.version_info < (3, 12) and args.threads > 1:
@@ -433,7 +435,7 @@ def main() -> None:
            "REDIS_URL": args.redis, "AGORA_PAGE_CACHE": "auto" if args.redis else "off",
            "AGORA_PAGE_CACHE_PREFIX": f"bench:{os.getpid()}:"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT / "bench"), "-k", args.worker_class,
+        [sys.executable, "-m", "gunicorn", "-c", args.config, "--chdir", str(ROOT / "bench"), "-k", args.worker_class,
          "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{args.port}",
          "--log-level", "warning", "web_wsgi:application"], env=env, start_new_session=True)
     try:

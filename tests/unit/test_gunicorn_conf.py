@@ -27,3 +27,10 @@ def test_one_process_per_core_by_default(monkeypatch):
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     monkeypatch.setattr("os.cpu_count", lambda: 8)
     assert runpy.run_path(CONF)["workers"] == 8
+
+
+def test_workers_freeze_the_loaded_app_out_of_the_collectors_sight(monkeypatch):
+    frozen = []
+    monkeypatch.setattr("gc.freeze", lambda: frozen.append(True))
+    runpy.run_path(CONF)["post_worker_init"](worker=None)
+    assert frozen == [True]
