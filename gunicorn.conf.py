@@ -30,5 +30,7 @@ def post_worker_init(worker):  # noqa: ARG001 (gunicorn's hook signature)
     process, so they leave the cyclic collector's sight. A full collection then walks only what requests
     left instead of every object of the app, and stops the worker's threads for less: in-process, a
     resident's proposal page went from 20.7 to 19.0 M instructions (18.7 with no collector at all), and
-    its full collections from about 50 ms to 20 ms (bench/web_profile.py, Python 3.12)."""
+    its full collections from about 50 ms to 20 ms (bench/web_profile.py, Python 3.12). Loading's own
+    garbage is collected first, or it would be kept for good."""
+    gc.collect()
     gc.freeze()
