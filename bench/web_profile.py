@@ -94,6 +94,7 @@ def main() -> None:
         "RATELIMIT_LOGIN": "100000 per minute", "RATELIMIT_POSTING": "100000 per minute",
         "PROPOSALS_SUPPORT_THRESHOLD": 1_000_000, "INSTANCE_PATH": str(ROOT / "bench" / "out" / "instance"),
         "PROPOSALS_LISTING_CACHE_SECONDS": 0 if args.no_listing_cache else 5, **settings})
+    gc.collect()
     gc.freeze()  # as gunicorn.conf.py's workers do once the app is loaded
     sent: list[str] = []
     with app.app_context():
