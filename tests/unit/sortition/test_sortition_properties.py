@@ -235,6 +235,7 @@ def test_final_weights_are_solved_again_when_the_master_ones_miss_a_floor(biased
 
     pool, quotas = biased
     inst = instance(pool, quotas, 12, ("address",))
+    monkeypatch.setattr(solvers, "_WALK", False)  # column generation, whose master LP gives the weights
     normal = solvers.leximin(inst)
     solve = solvers._MasterLP.solve
 
@@ -270,3 +271,37 @@ def test_leximin_on_quotas_no_panel_meets_raises_infeasible(monkeypatch, warm):
     with pytest.raises(SortitionError) as info:
         solvers.leximin(inst)
     assert info.value.code == "infeasible"
+
+
+@pytest.mark.parametrize("values", [[2, 3, 4, 2], [3, 3, 2, 4, 2]])
+def test_leximin_by_the_relaxation_walk_equals_column_generation(values, monkeypatch):
+    """The walk (a lottery reaching the LEXIMIN of fractional panels) and column generation give
+    the same probabilities; when the walk fails midway, column generation takes over."""
+    import sortition.solvers as solvers
+
+    rows, quotas = synthetic(80, 12, values, seed=7, households=4)
+    inst = instance(Pool.from_rows(rows, address_columns=("address",)), quotas, 12, ("address",))
+    walked = solvers.leximin(inst)
+    monkeypatch.setattr(solvers, "_WALK", False)
+    generated = solvers.leximin(inst)
+    monkeypatch.setattr(solvers, "_WALK", True)
+    solve = solvers._FaceProgram.solve
+    calls = []
+
+    def failing_after_three(self, *args):
+        calls.append(1)
+        return solve(self, *args) if len(calls) <= 3 else None
+
+    monkeypatch.setattr(solvers._FaceProgram, "solve", failing_after_three)
+    fallen_back = solvers.leximin(inst)
+    assert len(calls) == 4
+    assert walked.stats["walked"] and not generated.stats["walked"] and not fallen_back.stats["walked"]
+    for dist in (walked, generated, fallen_back):
+        assert all(inst.panel_ok(x) for x in dist.panels)
+        assert dist.weights.sum() == pytest.approx(1.0, abs=1e-12)
+    profile = {
+        name: np.sort(d.weights @ (d.panels / inst.counts))
+        for name, d in (("walked", walked), ("generated", generated), ("fallen_back", fallen_back))
+    }
+    np.testing.assert_allclose(profile["walked"], profile["generated"], atol=1e-6)
+    np.testing.assert_allclose(profile["fallen_back"], profile["generated"], atol=1e-6)
