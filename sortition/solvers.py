@@ -559,7 +559,7 @@ class _FaceProgram:
 
 
 def _walk(
-    inst: Instance, goal: np.ndarray, progress: ProgressFn, phase: str, counter: list[int]
+    inst: Instance, rel: _Relaxation, goal: np.ndarray, progress: ProgressFn, phase: str, counter: list[int]
 ) -> tuple[list[np.ndarray], list[float], bool]:
     """Write the group counts ``goal`` (a point of the relaxed polytope) as a lottery over panels.
 
@@ -575,10 +575,7 @@ def _walk(
     quotas of ±20 %, it succeeds. Returns the panels, their probabilities and whether the walk placed
     all of it.
     """
-    con = inst.constraint()
-    A = sparse.csr_matrix(con.A)
-    lb, ub = con.lb.astype(float), con.ub.astype(float)
-    c = inst.counts.astype(float)
+    A, lb, ub, c = rel.A, rel.lb, rel.ub, rel.c  # the relaxation's polytope
     rng = np.random.default_rng(0)  # ties between equally good panels, reproducibly
     face = _FaceProgram(inst, A, lb, ub)
     x = goal.copy()
@@ -643,6 +640,43 @@ def _distribution(cols: _Columns, lam: np.ndarray, stats: dict) -> UnitDistribut
     return UnitDistribution(panels=panels, weights=weights, stats=stats)
 
 
+def _leximin_by_walk(
+    inst: Instance, cols: _Columns, progress: ProgressFn, phase: str, counter: list[int]
+) -> UnitDistribution | None:
+    """The relaxation's LEXIMIN when the walk writes it as a lottery over panels: that lottery is then
+    the LEXIMIN (the relaxation bounds every lottery), with no column generation at all. Else None,
+    with the walk's panels left in ``cols`` for column generation to start from."""
+    _report(progress, phase, 0, None, "the LEXIMIN of fractional panels")
+    rel = _Relaxation(inst)
+    relaxed = rel.leximin()
+    if relaxed is None:
+        return None
+    goal, relaxed_stages = relaxed
+    panels, weights, done = _walk(inst, rel, goal * rel.c, progress, phase, counter)
+    for P in panels:
+        cols.add(P)
+    if not done:
+        return None
+    index = {P.tobytes(): i for i, P in enumerate(cols.rows)}
+    lam = np.zeros(len(cols.rows))
+    for P, wgt in zip(panels, weights, strict=True):
+        lam[index[P.tobytes()]] += wgt
+    lam /= lam.sum()
+    reached = lam @ (cols.matrix() / rel.c)
+    if not np.all(np.abs(reached - goal) <= _WALK_CHECK):
+        return None
+    stats = {
+        "stages": relaxed_stages,
+        "lp_iterations": counter[0],
+        "pricing_calls": 0,
+        "integer_programs": len(panels),
+        "panels": len(cols.rows),
+        "walked": True,
+    }
+    _report(progress, phase, counter[0] + 1, float(reached.min()), "done")
+    return _distribution(cols, lam, stats)
+
+
 def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bool = False) -> UnitDistribution:
     """The LEXIMIN distribution: maximise the smallest probability, then the next, and so on.
 
@@ -653,36 +687,11 @@ def leximin(inst: Instance, *, progress: ProgressFn = None, only_first_stage: bo
     oracle = _Oracle(inst, Pricer(inst))
     cols = _Columns(inst.n_units)
     phase = "maximin" if only_first_stage else "leximin"
-    c = inst.counts.astype(float)
     counter = [0]
     if _WALK and not only_first_stage:
-        # The relaxation's LEXIMIN bounds the exact one; when a lottery over panels reaches it, that
-        # lottery is the LEXIMIN, with no column generation at all.
-        _report(progress, phase, 0, None, "the LEXIMIN of fractional panels")
-        relaxed = _Relaxation(inst).leximin()
-        if relaxed is not None:
-            goal, relaxed_stages = relaxed
-            panels, weights, done = _walk(inst, goal * c, progress, phase, counter)
-            for P in panels:  # also the columns to start from when the walk fails
-                cols.add(P)
-            if done:
-                index = {P.tobytes(): i for i, P in enumerate(cols.rows)}
-                lam = np.zeros(len(cols.rows))
-                for P, wgt in zip(panels, weights, strict=True):
-                    lam[index[P.tobytes()]] += wgt
-                lam /= lam.sum()
-                reached = lam @ (cols.matrix() / c)
-                if np.all(np.abs(reached - goal) <= _WALK_CHECK):
-                    stats = {
-                        "stages": relaxed_stages,
-                        "lp_iterations": counter[0],
-                        "pricing_calls": 0,
-                        "integer_programs": len(panels),
-                        "panels": len(cols.rows),
-                        "walked": True,
-                    }
-                    _report(progress, phase, counter[0] + 1, float(reached.min()), "done")
-                    return _distribution(cols, lam, stats)
+        walked = _leximin_by_walk(inst, cols, progress, phase, counter)
+        if walked is not None:
+            return walked
     _report(progress, phase, 0, None, "finding first panels")
     _initial_panels(inst, oracle, cols, rounds=min(max(10, inst.n_units // 4), 60))
     fixed = np.full(inst.n_units, np.nan)
