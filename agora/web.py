@@ -21,7 +21,6 @@ from wtforms.i18n import messages_path
 from agora.db import db
 from agora.errors import AgoraError
 from agora.extensions import login_manager
-from agora.notifications.services import remember_unread_count, unread_count, unread_count_column
 from agora.permissions import Permission, Role, can
 
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français", "es": "Español"}
@@ -85,6 +84,7 @@ def _user_with_permissions():
 
     from agora.accounts.models import User
     from agora.census.models import CensusEntry
+    from agora.notifications.services import unread_count_column
 
     # Roles, residency and a moderator's block decide every permission check, and every page's header shows the
     # unread notifications: one query with the user, not five.
@@ -98,6 +98,9 @@ def _user_with_permissions():
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    # Here, not at the top: notifications' services import the accounts blueprint, which imports this module.
+    from agora.notifications.services import remember_unread_count
+
     try:
         raw_id, version = user_id.split(":", 1)
         row = db.session.execute(_user_with_permissions(), {"user_id": int(raw_id)}).unique().one_or_none()
@@ -176,6 +179,8 @@ def render_error(status: int, message: str | None = None):
 
 
 def _unread_notifications() -> int:
+    from agora.notifications.services import unread_count
+
     return unread_count(current_user) if current_user.is_authenticated else 0
 
 

@@ -40,3 +40,15 @@ def test_agora_does_not_import_reference_libraries():
     for path in sorted((ROOT / "agora").rglob("*.py")):
         bad = _imports(path) & {"sortition_algorithms", "pabutools", "pref_voting", "votekit", "pyrankvote"}
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+@pytest.mark.parametrize("module", sorted(p.parent.name for p in (ROOT / "agora").glob("*/services.py")))
+def test_each_service_module_imports_first(module):
+    """Imported first in a fresh interpreter (as a CLI command or a worker may), each feature's services
+    load: no import cycle that only a luckier import order hides."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", f"import agora.{module}.services"], cwd=ROOT,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -40,17 +42,17 @@ thread_texts = TranslatedOnce({
 comment_form_texts = TranslatedOnce(COMMENT_TEXTS)
 stance_texts = TranslatedOnce(STANCE_LABELS)
 _flag_reasons = TranslatedOnce(FLAG_LABELS)
-_flag_options_by_locale: dict[str, Markup] = {}
 
 
 def flag_options() -> Markup:
     """The report form's reasons, as the options of its select (built once per process and language)."""
-    locale = str(get_locale())
-    options = _flag_options_by_locale.get(locale)
-    if options is None:
-        options = _flag_options_by_locale[locale] = Markup("").join(
-            Markup('<option value="{}">{}</option>').format(value, label) for value, label in _flag_reasons().items())
-    return options
+    return _flag_options(str(get_locale()))
+
+
+@functools.cache
+def _flag_options(locale: str) -> Markup:  # noqa: ARG001 (the key: the reasons come in the request's language)
+    return Markup("").join(
+        Markup('<option value="{}">{}</option>').format(value, label) for value, label in _flag_reasons().items())
 
 
 @bp.app_context_processor

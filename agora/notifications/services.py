@@ -65,7 +65,7 @@ def notify(users: Iterable[User], kind: str, message: Callable[[], str], link: s
             if mailing and wants_mail(user):
                 _mail(user, text, link)
         db.session.add(Notification(user_id=user.id, kind=kind, message=text[:500], link=link))
-        setattr(user, _UNREAD_AT_LOAD, None)  # the count read with the user is now one short
+        remember_unread_count(user, None)  # the count read with the user is now one short
         count += 1
     db.session.flush()
     return count
@@ -129,7 +129,8 @@ def unread_count_column(user_id):
 _UNREAD_AT_LOAD = "_unread_notifications_at_load"
 
 
-def remember_unread_count(user: User, count: int) -> None:
+def remember_unread_count(user: User, count: int | None) -> None:
+    """Keep the count read with the user for this request; None forgets it (it changed)."""
     setattr(user, _UNREAD_AT_LOAD, count)
 
 
@@ -149,5 +150,5 @@ def mark_all_read(user: User) -> int:
     result = db.session.execute(
         update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow()))
-    setattr(user, _UNREAD_AT_LOAD, None)
+    remember_unread_count(user, None)
     return result.rowcount
