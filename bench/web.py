@@ -1,12 +1,13 @@
 """Load test of the proposal pages against gunicorn on PostgreSQL.
 
 Seeds a schema of its own (default ``bench_web``) with 10,000 proposals and 100,000 comments,
-starts gunicorn (gthread workers) on a loopback port, then runs each scenario with N
-concurrent clients (keep-alive connections) and reports requests per second and latency
-percentiles, next to a minimal Flask page served by the same gunicorn (the ceiling):
+starts gunicorn with the production settings (gunicorn.conf.py) on a loopback port, then runs each
+scenario with N concurrent clients (keep-alive connections where the workers keep them) and
+reports requests per second and latency percentiles, next to a minimal Flask page served by the same
+gunicorn (the ceiling):
 
     python bench/web.py --db postgresql://postgres@127.0.0.1:5432/agora_bench [--clients 20]
-                        [--workers 2 --threads 4 --worker-class gthread|sync] [--no-seed] [--only WORD]
+                        [--workers W --threads T --worker-class sync|gthread] [--no-seed] [--only WORD]
                         [--load-generator wrk|python] [--seconds 10]
 
 The clients are wrk's (a C load generator: Debian's ``wrk`` package), each a thread with one
@@ -16,10 +17,10 @@ per request from it, wrk a tenth of that, as clients on other machines would.
 
 Errors are counted by kind, and a gunicorn worker replaced during a scenario is reported: its
 connections break (read errors) and its CPU time leaves the figures. Run it on the production
-interpreter, Python 3.12 or later: under CPython 3.11 (3.11.2 and 3.11.7) a threaded worker dies of
-SIGSEGV about once per 100,000 requests at full load (heap corruption in the interpreter: an ORM
-object's attribute values freed while in use); 3.12.1 served 560,000 requests without one
-(see gunicorn.conf.py).
+interpreter, Python 3.12 or later. When comparing threaded workers (``--worker-class gthread
+--threads 4``), not on 3.11: under CPython 3.11.2 and 3.11.7 a threaded worker died of SIGSEGV about
+once per 100,000 requests at full load (heap corruption in the interpreter: an ORM object's attribute
+values freed while in use); 3.12.1 served 560,000 requests without one.
 Pass ``--connections per-request`` to open a connection per request, as a proxy in front does.
 
 Results are printed and written to bench/out/web.json. Nothing here runs in the test suite.
@@ -34,6 +35,7 @@ import json
 import os
 import random
 import re
+import runpy
 import shutil
 import signal
 import statistics
@@ -386,12 +388,10 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=2_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=50, help="requests per client and scenario")
-    # One worker per core, threads to overlap the database round trips. On 2 cores, 2 x 4 did as well as
-    # or better than 3 x 2, 2 x 2 and 4 x 1 (sync-like: 20 clients queue on 4 slots while each waits on
-    # PostgreSQL); more processes only add switching on a CPU-bound load.
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2))
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--worker-class", default="gthread", help="gunicorn -k: gthread (keep-alive) or sync")
+    # By default the worker settings are production's, from the settings file (see it for why).
+    parser.add_argument("--workers", type=int, help="gunicorn -w (default: the settings file's)")
+    parser.add_argument("--threads", type=int, help="gunicorn --threads (gthread workers)")
+    parser.add_argument("--worker-class", help="gunicorn -k: sync, or gthread (keeps connections alive)")
     parser.add_argument("--config", default=str(ROOT / "gunicorn.conf.py"),
                         help="gunicorn's settings file (default: production's); the options here override it")
     parser.add_argument("--connections", choices=["keep-alive", "per-request"], default="keep-alive",
@@ -415,11 +415,14 @@ def main() -> None:
     (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
     url = schema_url(args.db, args.schema)
     rng = random.Random(2026)
-    report: dict = {"clients": args.clients, "requests_per_client": args.requests, "workers": args.workers,
-                    "threads": args.threads, "worker_class": args.worker_class, "config": args.config,
+    settings = runpy.run_path(args.config)  # what the options below do not override
+    report: dict = {"clients": args.clients, "requests_per_client": args.requests,
+                    "workers": args.workers or settings.get("workers"),
+                    "threads": args.threads or settings.get("threads", 1),
+                    "worker_class": args.worker_class or settings.get("worker_class", "sync"), "config": args.config,
                     "connections": args.connections, "load_generator": args.load_generator,
                     "cpus": os.cpu_count(), "python": sys.version.split()[0]}
-    if sys.version_info < (3, 12) and args.threads > 1:
+    if sys.version_info < (3, 12) and (args.threads or 1) > 1:
         print(f"note: Python {report['python']} with {args.threads} threads per worker: 3.11 workers die of "
               "SIGSEGV about once per 100,000 requests at full load (see the docstring); run on 3.12+", flush=True)
     if not args.no_seed:
@@ -434,10 +437,13 @@ def main() -> None:
            "AGORA_INSTANCE_PATH": str(ROOT / "bench" / "out" / "instance"), "PYTHONPATH": str(ROOT),
            "REDIS_URL": args.redis, "AGORA_PAGE_CACHE": "auto" if args.redis else "off",
            "AGORA_PAGE_CACHE_PREFIX": f"bench:{os.getpid()}:"}
+    overrides = [*(["-k", args.worker_class] if args.worker_class else []),
+                 *(["-w", str(args.workers)] if args.workers else []),
+                 *(["--threads", str(args.threads)] if args.threads else [])]
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", args.config, "--chdir", str(ROOT / "bench"), "-k", args.worker_class,
-         "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{args.port}",
-         "--log-level", "warning", "web_wsgi:application"], env=env, start_new_session=True)
+        [sys.executable, "-m", "gunicorn", "-c", args.config, "--chdir", str(ROOT / "bench"), *overrides,
+         "-b", f"127.0.0.1:{args.port}", "--log-level", "warning", "web_wsgi:application"],
+        env=env, start_new_session=True)
     try:
         wait_for(args.port)
         n, port = args.requests, args.port
