@@ -86,7 +86,9 @@ def main() -> None:
 
     from agora import create_app
     from agora.db import db
-    from bench.web import SECRET, TAGS, WORDS, schema_url
+    from bench.web import SECRET, TAGS, WORDS, schema_url, vacuum
+
+    vacuum(schema_url(args.db, args.schema))  # as bench/web.py: earlier supports' dead rows cleared
 
     app = create_app({
         "ENV": "production", "DATABASE_URL": schema_url(args.db, args.schema), "SECRET_KEY": SECRET,
