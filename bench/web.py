@@ -406,7 +406,8 @@ def main() -> None:
                         help="gunicorn's settings file (default: production's); the options here override it")
     parser.add_argument("--connections", choices=["keep-alive", "per-request"], default="keep-alive",
                         help="keep-alive: each client keeps one connection, which stays with the worker that "
-                             "accepted it; per-request: a new one each time, as from a reverse proxy")
+                             "accepted it (sync workers close it after each response, so there both are the "
+                             "same); per-request: a new one each time, as from a reverse proxy")
     parser.add_argument("--load-generator", choices=["wrk", "python"],
                         default="wrk" if shutil.which("wrk") else "python",
                         help="wrk (default where installed) or threads of this process")
@@ -569,7 +570,10 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     (ROOT / "bench" / "out" / "web.json").write_text(json.dumps(report, indent=2))
-    print(f"\n{'scenario':<42} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    print(f"\ngunicorn: {report['workers']} {report['worker_class']} workers"
+          + (f" x {report['threads']} threads" if report["threads"] > 1 else "") + f", Python {report['python']}, "
+          f"{args.clients} clients, {args.connections} connections")
+    print(f"{'scenario':<42} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
           f"   CPU ms per request: {'app':>5} {'db':>5} {'client':>6}")
     for name, r in report["results"].items():
         print(f"{name:<42} {r['rps']:>8} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7}"
