@@ -414,7 +414,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each scenario with wrk")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0",
-                        help="REDIS_URL for the app (visitors' page copies); '' runs without")
+                        help="REDIS_URL for the app (visitors' page copies), also the rate limits' storage; "
+                             "'' runs without")
     parser.add_argument("--no-seed", action="store_true", help="reuse the data of a previous run")
     parser.add_argument("--only", action="append", metavar="WORD",
                         help="run only the scenarios whose name contains WORD (repeatable); the ceiling always runs")
@@ -448,6 +449,8 @@ def main() -> None:
            "AGORA_RATELIMIT_LOGIN": "100000 per minute", "AGORA_RATELIMIT_POSTING": "100000 per minute",
            "AGORA_PROPOSALS_SUPPORT_THRESHOLD": "1000000",
            "AGORA_INSTANCE_PATH": str(ROOT / "bench" / "out" / "instance"), "PYTHONPATH": str(ROOT),
+           # As in production (README): rate limits counted in Redis, shared by the workers.
+           "AGORA_RATELIMIT_STORAGE_URI": os.environ.get("AGORA_RATELIMIT_STORAGE_URI", args.redis or "memory://"),
            "REDIS_URL": args.redis, "AGORA_PAGE_CACHE": "auto" if args.redis else "off",
            "AGORA_PAGE_CACHE_PREFIX": f"bench:{os.getpid()}:"}
     overrides = [*(["-k", args.worker_class] if args.worker_class else []),
