@@ -189,6 +189,30 @@ except ImportError:  # pragma: no cover - other scipy versions: linprog from scr
     _WARM = False
 
 
+def _highs_model(A, lb: np.ndarray, ub: np.ndarray, upper: np.ndarray, *, integer: bool, **options):  # noqa: ANN001, ANN202
+    """A HiGHS model kept alive through scipy's bundled bindings: 0 <= x <= upper, lb <= A x <= ub, no cost
+    yet (callers change costs and bounds between solves). An integer program runs without HiGHS's start
+    heuristic and symmetry detection: measured on these easy programs, the heuristic took 60 % of each
+    solve, symmetry detection 20 % (groups are all different, so it finds nothing)."""
+    Ac = sparse.csc_matrix(A)
+    lp = _highs_core.HighsLp()
+    lp.num_col_, lp.num_row_ = Ac.shape[1], Ac.shape[0]
+    lp.col_cost_ = np.zeros(Ac.shape[1])
+    lp.col_lower_, lp.col_upper_ = np.zeros(Ac.shape[1]), np.asarray(upper, dtype=float)
+    lp.row_lower_, lp.row_upper_ = np.asarray(lb, dtype=float).copy(), np.asarray(ub, dtype=float).copy()
+    lp.a_matrix_.format_ = _highs_core.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = Ac.indptr, Ac.indices, Ac.data
+    if integer:
+        lp.integrality_ = [_highs_core.HighsVarType.kInteger] * Ac.shape[1]
+        options = {"mip_heuristic_run_feasibility_jump": False, "mip_detect_symmetry": False, **options}
+    h = _highs_core._Highs()
+    h.setOptionValue("output_flag", False)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
+    h.passModel(lp)
+    return h
+
+
 class _MasterLP:
     """The restricted master LP of :func:`_restricted_master`, kept alive between column additions.
 
@@ -285,29 +309,13 @@ class _Oracle:
 
     def _model(self, integer: bool):  # noqa: ANN202
         con = self.inst.constraint()
-        A = sparse.csc_matrix(con.A)
-        lp = _highs_core.HighsLp()
-        lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
-        lp.col_cost_ = np.zeros(A.shape[1])
-        lp.col_lower_ = np.zeros(A.shape[1])
-        lp.col_upper_ = self.inst.counts.astype(float)
-        lp.row_lower_, lp.row_upper_ = con.lb.astype(float), con.ub.astype(float)
-        lp.a_matrix_.format_ = _highs_core.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-        if integer:
-            lp.integrality_ = [_highs_core.HighsVarType.kInteger] * A.shape[1]
-        h = _highs_core._Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("presolve", "off")  # tiny models: presolve costs more than it saves
-        if integer:  # measured on these easy programs: the start heuristic took 60 % of each solve,
-            # symmetry detection 20 % (groups are all different, so it finds nothing)
-            h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
-            h.setOptionValue("mip_detect_symmetry", False)
-        else:
-            h.setOptionValue("simplex_strategy", 4)  # primal: a new objective keeps the basis feasible
-            h.setOptionValue("dual_feasibility_tolerance", 1e-9)  # the bound must be tight
-        h.passModel(lp)
-        return h
+        # tiny models: presolve costs more than it saves
+        options = {"presolve": "off"} if integer else {
+            "presolve": "off",
+            "simplex_strategy": 4,  # primal: a new objective keeps the basis feasible
+            "dual_feasibility_tolerance": 1e-9,  # the bound must be tight
+        }
+        return _highs_model(con.A, con.lb, con.ub, self.inst.counts, integer=integer, **options)
 
     def _run(self, h, w: np.ndarray):  # noqa: ANN001, ANN202
         U = self.inst.n_units
@@ -516,26 +524,10 @@ class _FaceProgram:
 
     def __init__(self, inst: Instance, A: sparse.csr_matrix, lb: np.ndarray, ub: np.ndarray) -> None:
         self.A, self.U = A, inst.n_units
-        self.h = None
-        if _WARM:
-            Ac = sparse.csc_matrix(A)
-            lp = _highs_core.HighsLp()
-            lp.num_col_, lp.num_row_ = Ac.shape[1], Ac.shape[0]
-            lp.col_cost_ = np.zeros(Ac.shape[1])
-            lp.col_lower_, lp.col_upper_ = np.zeros(Ac.shape[1]), inst.counts.astype(float)
-            lp.row_lower_, lp.row_upper_ = lb.copy(), ub.copy()
-            lp.a_matrix_.format_ = _highs_core.MatrixFormat.kColwise
-            lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = Ac.indptr, Ac.indices, Ac.data
-            lp.integrality_ = [_highs_core.HighsVarType.kInteger] * Ac.shape[1]
-            h = _highs_core._Highs()
-            h.setOptionValue("output_flag", False)
-            # as for pricing: the start heuristic and symmetry detection cost more than they find
-            # (sf fixture 0.47 s against 0.97 s; presolve off: the same there, 27.0 s against 19.2 s
-            # on gen_2000_6cat_20v)
-            h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
-            h.setOptionValue("mip_detect_symmetry", False)
-            h.passModel(lp)
-            self.h = h
+        # as for pricing, without the start heuristic and symmetry detection (sf fixture 0.47 s against
+        # 0.97 s); with presolve, unlike pricing (without: the same there, 27.0 s against 19.2 s on
+        # gen_2000_6cat_20v)
+        self.h = _highs_model(A, lb, ub, inst.counts, integer=True) if _WARM else None
 
     def solve(self, cost, col_lo, col_hi, row_lo, row_hi) -> np.ndarray | None:  # noqa: ANN001
         if self.h is not None:
